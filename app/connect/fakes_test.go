@@ -1,0 +1,678 @@
+package connect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/problem"
+)
+
+// hangGuard bounds every wait in the tests so a bug fails the test instead
+// of hanging it. It is not a timing assertion: nothing expects to be fast.
+const hangGuard = 10 * time.Second
+
+var testEpoch = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// fakeProblem builds a Problem as an adapter would.
+func fakeProblem(code string, retryable bool) *problem.Problem {
+	return &problem.Problem{Code: code, Title: "Test " + code, Message: "m", NextStep: "n", Retryable: retryable}
+}
+
+// ---- Authenticator / Attempt ----
+
+type signInResult struct {
+	signedIn SignedIn
+	err      error
+}
+
+type fakeAttempt struct {
+	url        string
+	expiresAt  time.Time
+	result     chan signInResult
+	cancelled  chan struct{}
+	cancelOnce sync.Once
+	mu         sync.Mutex
+	cancels    int
+}
+
+func (a *fakeAttempt) StartURL() string     { return a.url }
+func (a *fakeAttempt) ExpiresAt() time.Time { return a.expiresAt }
+
+func (a *fakeAttempt) Wait(ctx context.Context) (SignedIn, error) {
+	select {
+	case r := <-a.result:
+		return r.signedIn, r.err
+	case <-a.cancelled:
+		return SignedIn{}, fakeProblem("msauth.cancelled", true)
+	case <-ctx.Done():
+		return SignedIn{}, ctx.Err()
+	}
+}
+
+func (a *fakeAttempt) Cancel() {
+	a.mu.Lock()
+	a.cancels++
+	a.mu.Unlock()
+	a.cancelOnce.Do(func() { close(a.cancelled) })
+}
+
+func (a *fakeAttempt) wasCancelled() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cancels > 0
+}
+
+func (a *fakeAttempt) succeed(s SignedIn) { a.result <- signInResult{signedIn: s} }
+func (a *fakeAttempt) fail(err error)     { a.result <- signInResult{err: err} }
+
+type fakeAuth struct {
+	mu       sync.Mutex
+	beginErr error
+	attempts []*fakeAttempt
+}
+
+func (f *fakeAuth) Begin(ctx context.Context) (Attempt, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.beginErr != nil {
+		return nil, f.beginErr
+	}
+	a := &fakeAttempt{
+		url:       fmt.Sprintf("http://localhost:%d/start", 50000+len(f.attempts)),
+		expiresAt: testEpoch.Add(10 * time.Minute),
+		result:    make(chan signInResult, 1),
+		cancelled: make(chan struct{}),
+	}
+	f.attempts = append(f.attempts, a)
+	return a, nil
+}
+
+func (f *fakeAuth) begins() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.attempts)
+}
+
+func (f *fakeAuth) last(t *testing.T) *fakeAttempt {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.attempts) == 0 {
+		t.Fatal("no sign-in was started")
+	}
+	return f.attempts[len(f.attempts)-1]
+}
+
+// ---- Secrets ----
+
+type fakeSecrets struct {
+	mu        sync.Mutex
+	tokens    map[string]string
+	saveErr   error
+	loadErr   error
+	deleteErr error
+}
+
+func newFakeSecrets() *fakeSecrets { return &fakeSecrets{tokens: map[string]string{}} }
+
+func (f *fakeSecrets) SaveRefreshToken(ctx context.Context, account, token string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saveErr != nil {
+		return f.saveErr
+	}
+	f.tokens[account] = token
+	return nil
+}
+
+func (f *fakeSecrets) LoadRefreshToken(ctx context.Context, account string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loadErr != nil {
+		return "", f.loadErr
+	}
+	tok, ok := f.tokens[account]
+	if !ok {
+		return "", fakeProblem(codeVaultNotFound, false)
+	}
+	return tok, nil
+}
+
+func (f *fakeSecrets) DeleteRefreshToken(ctx context.Context, account string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deleteErr != nil {
+		return f.deleteErr
+	}
+	if _, ok := f.tokens[account]; !ok {
+		return fakeProblem(codeVaultNotFound, false)
+	}
+	delete(f.tokens, account)
+	return nil
+}
+
+func (f *fakeSecrets) token(account string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tok, ok := f.tokens[account]
+	return tok, ok
+}
+
+func (f *fakeSecrets) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.tokens)
+}
+
+func (f *fakeSecrets) set(mutate func(f *fakeSecrets)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mutate(f)
+}
+
+// ---- Calendars (Recall) ----
+
+type fakeCalendars struct {
+	mu            sync.Mutex
+	calendars     map[string]Calendar
+	registrations []Registration
+	registerErrs  []error // consumed one per Register call
+	getErr        error
+	deleteErr     error
+	gets          int
+	deletes       []string
+	created       int
+	// beforeRegister and beforeDelete, if set, run at the start of the
+	// call (without the fake's lock) so tests can observe or block there.
+	beforeRegister func(Registration)
+	beforeDelete   func(id string)
+}
+
+func newFakeCalendars() *fakeCalendars { return &fakeCalendars{calendars: map[string]Calendar{}} }
+
+func (f *fakeCalendars) Register(ctx context.Context, in Registration) (Calendar, error) {
+	f.mu.Lock()
+	hook := f.beforeRegister
+	f.mu.Unlock()
+	if hook != nil {
+		hook(in)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.registrations = append(f.registrations, in)
+	if len(f.registerErrs) > 0 {
+		err := f.registerErrs[0]
+		f.registerErrs = f.registerErrs[1:]
+		if err != nil {
+			return Calendar{}, err
+		}
+	}
+	now := testEpoch.Add(time.Duration(len(f.registrations)) * time.Minute)
+	if in.KnownID != "" {
+		cal, ok := f.calendars[in.KnownID]
+		if !ok {
+			return Calendar{}, fakeProblem(codeRecallNotFound, false)
+		}
+		cal.Status = statusConnecting
+		cal.StatusChanges = append(cal.StatusChanges, StatusChange{Status: statusConnecting, CreatedAt: now})
+		cal.UpdatedAt = now
+		f.calendars[cal.ID] = cal
+		return cal, nil
+	}
+	f.created++
+	cal := Calendar{
+		ID:            fmt.Sprintf("cal-%d", f.created),
+		Email:         in.Email,
+		Status:        statusConnecting,
+		StatusChanges: []StatusChange{{Status: statusConnecting, CreatedAt: now}},
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	f.calendars[cal.ID] = cal
+	return cal, nil
+}
+
+func (f *fakeCalendars) Get(ctx context.Context, id string) (Calendar, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gets++
+	if f.getErr != nil {
+		return Calendar{}, f.getErr
+	}
+	cal, ok := f.calendars[id]
+	if !ok {
+		return Calendar{}, fakeProblem(codeRecallNotFound, false)
+	}
+	return cal, nil
+}
+
+func (f *fakeCalendars) Delete(ctx context.Context, id string) error {
+	f.mu.Lock()
+	hook := f.beforeDelete
+	f.mu.Unlock()
+	if hook != nil {
+		hook(id)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deletes = append(f.deletes, id)
+	if f.deleteErr != nil {
+		return f.deleteErr
+	}
+	if _, ok := f.calendars[id]; !ok {
+		return fakeProblem(codeRecallNotFound, false)
+	}
+	delete(f.calendars, id)
+	return nil
+}
+
+// transition records a status change in Recall, as its sync would.
+func (f *fakeCalendars) transition(id, status, detail string, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cal := f.calendars[id]
+	cal.Status = status
+	// Prepended on purpose: Recall's order is not documented, the Service
+	// must sort.
+	cal.StatusChanges = append([]StatusChange{{Status: status, CreatedAt: at, Detail: detail}}, cal.StatusChanges...)
+	f.calendars[id] = cal
+}
+
+func (f *fakeCalendars) set(mutate func(f *fakeCalendars)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mutate(f)
+}
+
+func (f *fakeCalendars) registrationCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.registrations)
+}
+
+func (f *fakeCalendars) lastRegistration(t *testing.T) Registration {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.registrations) == 0 {
+		t.Fatal("nothing was registered")
+	}
+	return f.registrations[len(f.registrations)-1]
+}
+
+func (f *fakeCalendars) getCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gets
+}
+
+func (f *fakeCalendars) exists(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.calendars[id]
+	return ok
+}
+
+// ---- StateStore ----
+
+type fakeStore struct {
+	mu      sync.Mutex
+	saved   Saved
+	loadErr error
+	saveErr error
+	history []Saved
+}
+
+func (f *fakeStore) Load() (Saved, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loadErr != nil {
+		return Saved{}, f.loadErr
+	}
+	return f.saved, nil
+}
+
+func (f *fakeStore) Save(s Saved) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saveErr != nil {
+		return f.saveErr
+	}
+	f.saved = s
+	f.history = append(f.history, s)
+	return nil
+}
+
+func (f *fakeStore) current() Saved {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.saved
+}
+
+func (f *fakeStore) savedHistory() []Saved {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Saved(nil), f.history...)
+}
+
+// ---- Browser ----
+
+type fakeBrowser struct {
+	mu     sync.Mutex
+	err    error
+	opened []string
+}
+
+func (f *fakeBrowser) Open(url string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opened = append(f.opened, url)
+	return f.err
+}
+
+func (f *fakeBrowser) openedURLs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.opened...)
+}
+
+func (f *fakeBrowser) setErr(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+// ---- Notifier ----
+
+// recorder keeps every State and start URL the Service sends.
+type recorder struct {
+	mu      sync.Mutex
+	states  []State
+	waiting []string
+	changed chan struct{}
+	cursor  int // states before it were already matched by waitFor
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{}, 1)} }
+
+func (r *recorder) StateChanged(s State) {
+	r.mu.Lock()
+	r.states = append(r.states, s)
+	r.mu.Unlock()
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) SignInWaiting(url string) {
+	r.mu.Lock()
+	r.waiting = append(r.waiting, url)
+	r.mu.Unlock()
+}
+
+func (r *recorder) all() []State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]State(nil), r.states...)
+}
+
+func (r *recorder) waitingURLs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.waiting...)
+}
+
+// waitFor blocks until a State published after the previous match
+// satisfies ok, and returns it: successive calls follow the flow in order.
+func (r *recorder) waitFor(t *testing.T, what string, ok func(State) bool) State {
+	t.Helper()
+	deadline := time.NewTimer(hangGuard)
+	defer deadline.Stop()
+	for {
+		states := r.all()
+		r.mu.Lock()
+		for ; r.cursor < len(states); r.cursor++ {
+			if ok(states[r.cursor]) {
+				r.cursor++
+				r.mu.Unlock()
+				return states[r.cursor-1]
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.changed:
+		case <-deadline.C:
+			last := "none"
+			if len(states) > 0 {
+				last = describe(states[len(states)-1])
+			}
+			t.Fatalf("no published state where %s; last: %s", what, last)
+		}
+	}
+}
+
+// describe summarises a State for failure messages (no tokens can be in a
+// State, and the token test proves it).
+func describe(s State) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// ---- Clock and timers ----
+
+type fakeTimer struct {
+	wait time.Duration
+	ch   chan time.Time
+}
+
+// fakeClock is a settable Now and an After whose timers fire only when the
+// test says so. The Service creates each poll timer under its lock, so the
+// newest timer is always the live one.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	timers  []*fakeTimer
+	created chan struct{}
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: testEpoch.Add(time.Hour), created: make(chan struct{}, 1)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	t := &fakeTimer{wait: d, ch: make(chan time.Time, 1)}
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	select {
+	case c.created <- struct{}{}:
+	default:
+	}
+	return t.ch
+}
+
+func (c *fakeClock) timerCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// waitForTimer blocks until at least n timers were created and returns the
+// newest.
+func (c *fakeClock) waitForTimer(t *testing.T, n int) *fakeTimer {
+	t.Helper()
+	deadline := time.NewTimer(hangGuard)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		if len(c.timers) >= n {
+			newest := c.timers[len(c.timers)-1]
+			c.mu.Unlock()
+			return newest
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.created:
+		case <-deadline.C:
+			t.Fatalf("timer #%d was never scheduled (have %d)", n, c.timerCount())
+		}
+	}
+}
+
+// fire advances the clock by the timer's wait and fires it.
+func (c *fakeClock) fire(t *fakeTimer) {
+	c.advance(t.wait)
+	t.ch <- c.Now()
+}
+
+// ---- Logs ----
+
+// logBuffer collects the Service's logs so tests can check them.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// ---- Harness ----
+
+type harness struct {
+	auth      *fakeAuth
+	secrets   *fakeSecrets
+	calendars *fakeCalendars
+	store     *fakeStore
+	browser   *fakeBrowser
+	notes     *recorder
+	clock     *fakeClock
+	logs      *logBuffer
+	svc       *Service
+	// tweak adjusts the Options before each start, if set.
+	tweak func(*Options)
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{
+		auth:      &fakeAuth{},
+		secrets:   newFakeSecrets(),
+		calendars: newFakeCalendars(),
+		store:     &fakeStore{},
+		browser:   &fakeBrowser{},
+		clock:     newFakeClock(),
+		logs:      &logBuffer{},
+	}
+	return h
+}
+
+// start builds a Service over the harness's fakes (a fresh recorder each
+// time, as after a restart) and starts it.
+func (h *harness) start(t *testing.T) *Service {
+	t.Helper()
+	h.notes = newRecorder()
+	opts := Options{
+		Auth:      h.auth,
+		Secrets:   h.secrets,
+		Calendars: h.calendars,
+		Store:     h.store,
+		Browser:   h.browser,
+		Notifier:  h.notes,
+		Now:       h.clock.Now,
+		After:     h.clock.After,
+		Logger:    slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if h.tweak != nil {
+		h.tweak(&opts)
+	}
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	h.svc = svc
+	t.Cleanup(svc.Close)
+	svc.Start(context.Background())
+	// Start always publishes the screen it derived; later waits look past it.
+	h.notes.waitFor(t, "Start published its screen", func(State) bool { return true })
+	return svc
+}
+
+// restart closes the Service and starts a fresh one over the same fakes.
+func (h *harness) restart(t *testing.T) *Service {
+	t.Helper()
+	h.svc.Close()
+	return h.start(t)
+}
+
+const (
+	aliceEmail = "alice@contoso.com"
+	// aliceToken is distinctive so the leak test can search for it.
+	aliceToken  = "RT-alice-0.AXEAsecret-refresh-token-1"
+	aliceToken2 = "RT-alice-0.AXEAsecret-refresh-token-2"
+)
+
+func aliceSignIn(token string) SignedIn {
+	return SignedIn{RefreshToken: token, Email: aliceEmail, TenantID: "tenant-1", ObjectID: "oid-1"}
+}
+
+// connectAlice runs a successful Connect to the connected phase and returns
+// the calendar id.
+func (h *harness) connectAlice(t *testing.T) string {
+	t.Helper()
+	st := h.svc.Connect(context.Background())
+	if st.Phase != PhaseSigningIn {
+		t.Fatalf("Connect: phase %q, want signing_in", st.Phase)
+	}
+	h.auth.last(t).succeed(aliceSignIn(aliceToken))
+	st = h.notes.waitFor(t, "phase is connected", func(s State) bool { return s.Phase == PhaseConnected })
+	return st.Calendar.ID
+}
+
+func phaseIs(p Phase) func(State) bool {
+	return func(s State) bool { return s.Phase == p }
+}
+
+func problemCode(s State) string {
+	if s.Problem == nil {
+		return ""
+	}
+	return s.Problem.Code
+}
+
+func containsAny(haystack string, needles ...string) bool {
+	for _, n := range needles {
+		if strings.Contains(haystack, n) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,316 @@
+package connect
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/problem"
+)
+
+// readReason says why the status is read, which decides how failures show.
+type readReason string
+
+const (
+	readByPoll    readReason = "poll"    // scheduled: failures stay silent
+	readByStart   readReason = "start"   // right after Start: silent
+	readByFocus   readReason = "focus"   // window focus: rate-limited, silent
+	readByRequest readReason = "request" // the person asked: failures shown
+)
+
+// RefreshStatus reads the calendar's status from Recall now. A failure is
+// shown as a Problem; the last known status stays on screen.
+func (s *Service) RefreshStatus(ctx context.Context) State {
+	return s.refresh(ctx, readByRequest, 0)
+}
+
+// WindowFocused refreshes the status when the window gains focus, unless it
+// was read less than FocusRefreshMinGap ago (Recall's rate budget is shared
+// by every install).
+func (s *Service) WindowFocused(ctx context.Context) State {
+	return s.refresh(ctx, readByFocus, 0)
+}
+
+// refresh reads the status and applies it. pollSeq identifies the poll that
+// triggered it (readByPoll only), so a superseded poll does nothing.
+func (s *Service) refresh(ctx context.Context, reason readReason, pollSeq uint64) State {
+	fromPoll := reason == readByPoll
+	s.mu.Lock()
+	if fromPoll && s.pollSeq != pollSeq {
+		st := s.snapshotLocked()
+		s.mu.Unlock()
+		return st
+	}
+	if s.state.Phase != PhaseConnected || s.state.Calendar == nil || s.operation != "" {
+		if fromPoll {
+			s.scheduleNextPollLocked()
+		}
+		st := s.snapshotLocked()
+		s.mu.Unlock()
+		return st
+	}
+	now := s.opts.Now()
+	if reason == readByFocus && !s.lastRead.IsZero() && now.Sub(s.lastRead) < s.opts.FocusRefreshMinGap {
+		st := s.snapshotLocked()
+		s.mu.Unlock()
+		return st
+	}
+	id, epoch := s.state.Calendar.ID, s.epoch
+	s.lastRead = now
+	s.mu.Unlock()
+
+	cctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
+	cal, err := s.opts.Calendars.Get(cctx, id)
+	cancel()
+
+	if err != nil {
+		p := problem.From(err)
+		if hasCode(p, codeRecallNotFound) {
+			s.forgetRemovedCalendar(ctx, epoch, id)
+			return s.State()
+		}
+		s.log.Warn("connect.status_read_failed", "reason", string(reason), "problem", p.Code)
+		s.mu.Lock()
+		// Keep the last known status and CheckedAt; only a read the person
+		// asked for shows the Problem.
+		if reason == readByRequest && epoch == s.epoch && s.state.Phase == PhaseConnected {
+			s.state.Problem, s.statusProblem = p, p
+			s.version++
+		}
+		if fromPoll && s.pollSeq == pollSeq {
+			s.scheduleNextPollLocked()
+		}
+		s.mu.Unlock()
+		s.publish()
+		return s.State()
+	}
+
+	checkedAt := s.opts.Now()
+	s.mu.Lock()
+	if epoch != s.epoch || s.state.Phase != PhaseConnected || s.state.Calendar == nil || s.state.Calendar.ID != id {
+		// An operation changed the picture while we were reading.
+		st := s.snapshotLocked()
+		s.mu.Unlock()
+		return st
+	}
+	view, since := calendarView(cal, checkedAt, s.saved)
+	previousStatus := s.state.Calendar.Status
+	s.state.Calendar = &view
+	if s.statusProblem != nil && s.state.Problem == s.statusProblem {
+		s.state.Problem = nil
+	}
+	s.statusProblem = nil
+	s.version++
+	savedChanged := s.saved.LastStatus != cal.Status || !s.saved.Since.Equal(since)
+	s.saved.LastStatus, s.saved.Since = cal.Status, since
+	switch {
+	case previousStatus != view.Status:
+		// A new regime ("connecting" polls fast, others slowly).
+		s.connectingDelay = s.opts.ConnectingPollStart
+		s.scheduleNextPollLocked()
+	case fromPoll && s.pollSeq == pollSeq:
+		s.scheduleNextPollLocked()
+	}
+	s.mu.Unlock()
+
+	if previousStatus != view.Status {
+		s.log.Info("connect.status_changed", "calendar_id", id, "from", previousStatus, "to", view.Status)
+	}
+	if savedChanged {
+		s.persist()
+	}
+	s.publish()
+	return s.State()
+}
+
+// scheduleNextPollLocked replaces any pending poll with the next one: with
+// a doubling gap while Recall says "connecting", else StatusPollInterval.
+// The timer is created here, under the lock, so the newest timer is always
+// the live one.
+func (s *Service) scheduleNextPollLocked() {
+	s.stopPollingLocked()
+	if s.closed || s.state.Phase != PhaseConnected || s.state.Calendar == nil {
+		return
+	}
+	wait := s.opts.StatusPollInterval
+	if s.state.Calendar.Status == statusConnecting {
+		wait = s.connectingDelay
+		s.connectingDelay = min(2*wait, s.opts.ConnectingPollMax)
+	} else {
+		s.connectingDelay = s.opts.ConnectingPollStart
+	}
+	fire := s.opts.After(wait)
+	cancel := make(chan struct{})
+	s.pollCancel = cancel
+	seq := s.pollSeq
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-fire:
+			s.refresh(s.life, readByPoll, seq)
+		case <-cancel:
+		case <-s.life.Done():
+		}
+	}()
+}
+
+// stopPollingLocked drops the pending poll, if any.
+func (s *Service) stopPollingLocked() {
+	if s.pollCancel != nil {
+		close(s.pollCancel)
+		s.pollCancel = nil
+	}
+	s.pollSeq++
+}
+
+// forgetRemovedCalendar handles a calendar that no longer exists in Recall
+// (deleted elsewhere): the local state and token are wiped and the person
+// is told, back on the Connect screen.
+func (s *Service) forgetRemovedCalendar(ctx context.Context, epoch uint64, calendarID string) {
+	s.mu.Lock()
+	if epoch != s.epoch || s.state.Phase != PhaseConnected || !s.beginOperationLocked(opForget) {
+		s.mu.Unlock()
+		return
+	}
+	account := s.saved.Account
+	s.mu.Unlock()
+	s.log.Warn("connect.calendar_gone", "calendar_id", calendarID)
+
+	// A leftover keychain entry matters less than telling the person what
+	// happened; forgetLocally logs it.
+	s.forgetLocally(ctx, account)
+
+	s.mu.Lock()
+	s.endOperationLocked(State{Phase: PhaseIdle, Problem: problemCalendarRemoved(calendarID)})
+	s.mu.Unlock()
+	s.publish()
+}
+
+// calendarView maps a Recall calendar to the Connected screen's data and
+// returns when it entered its status. status_changes order is not
+// documented, so it is sorted here.
+func calendarView(cal Calendar, checkedAt time.Time, saved Saved) (CalendarState, time.Time) {
+	changes := slices.Clone(cal.StatusChanges)
+	slices.SortStableFunc(changes, func(a, b StatusChange) int { return a.CreatedAt.Compare(b.CreatedAt) })
+
+	var newest *StatusChange
+	if len(changes) > 0 {
+		newest = &changes[len(changes)-1]
+	}
+	var since time.Time
+	switch {
+	case newest != nil && !newest.CreatedAt.IsZero():
+		since = newest.CreatedAt
+	case saved.CalendarID == cal.ID && saved.LastStatus == cal.Status && !saved.Since.IsZero():
+		since = saved.Since
+	case !cal.UpdatedAt.IsZero():
+		since = cal.UpdatedAt
+	default:
+		since = checkedAt
+	}
+
+	view := CalendarState{
+		ID:        cal.ID,
+		Status:    cal.Status,
+		Since:     formatTime(since),
+		CheckedAt: formatTime(checkedAt),
+	}
+	if newest != nil {
+		view.LastChange = &StatusChangeView{Status: newest.Status, At: formatTime(newest.CreatedAt), Detail: newest.Detail}
+	}
+	if cal.Status == statusDisconnected {
+		// The newest disconnection entry carries Microsoft's reason.
+		detail := ""
+		for i := len(changes) - 1; i >= 0; i-- {
+			if changes[i].Status == statusDisconnected {
+				detail = changes[i].Detail
+				break
+			}
+		}
+		view.LikelyCause = likelyCause(detail)
+	}
+	return view, since
+}
+
+// savedCalendarView is what the Connected screen shows from Saved until
+// the first read from Recall.
+func savedCalendarView(saved Saved) *CalendarState {
+	status := saved.LastStatus
+	if status == "" {
+		status = statusConnecting // not known yet; the first read tells
+	}
+	return &CalendarState{ID: saved.CalendarID, Status: status, Since: formatTime(saved.Since)}
+}
+
+// Plain-language causes of a disconnection.
+const (
+	causeSignInExpired = "Microsoft no longer accepts the saved sign-in (it expired or was revoked). Reconnect to sign in again."
+	causeConsentGone   = "Permission to read your calendar was removed, so Recall can no longer see it. Reconnect and approve the permission again."
+	causeAppCredential = "The app's Microsoft credentials were changed or expired. Ask your IT team to renew them; reconnecting will not fix this."
+	causeExtraStep     = "Your organisation now requires an extra sign-in step (such as multi-factor authentication or a managed device). Reconnect to sign in again; if that does not work, ask your IT team."
+	causeScope         = "Not every permission Recall needs was granted. Reconnect and accept all the permissions Microsoft asks for."
+	causeAccount       = "Your Microsoft account is disabled, locked or its password expired. Sort that out with your IT team, then reconnect."
+	causeUnknown       = "Recall can no longer read your calendar. Reconnect to fix it."
+)
+
+// causeByAADSTS maps Microsoft error numbers (see microsoft-oauth.md §4-5).
+var causeByAADSTS = map[int]string{
+	70008:   causeSignInExpired,
+	700082:  causeSignInExpired,
+	50173:   causeSignInExpired,
+	70043:   causeSignInExpired,
+	65001:   causeConsentGone,
+	65004:   causeConsentGone,
+	7000215: causeAppCredential,
+	7000222: causeAppCredential,
+	7000218: causeAppCredential,
+	7000112: causeAppCredential,
+	700016:  causeAppCredential,
+	700025:  causeAppCredential,
+	53003:   causeExtraStep,
+	53000:   causeExtraStep,
+	50076:   causeExtraStep,
+	50079:   causeExtraStep,
+	50158:   causeExtraStep,
+	50057:   causeAccount,
+	50055:   causeAccount,
+	50053:   causeAccount,
+}
+
+// causeByKeyword is tried in order when no known AADSTS number appears.
+// "consent" comes before "invalid_grant" because Microsoft reports a
+// removed consent as invalid_grant too.
+var causeByKeyword = []struct{ keyword, cause string }{
+	{"invalid_client", causeAppCredential},
+	{"interaction_required", causeExtraStep},
+	{"consent", causeConsentGone},
+	{"invalid_scope", causeScope},
+	{"invalid_grant", causeSignInExpired},
+	{"bad_refresh_token", causeSignInExpired},
+	{"expired", causeSignInExpired},
+	{"revoked", causeSignInExpired},
+}
+
+var aadstsNumber = regexp.MustCompile(`(?i)AADSTS(\d+)`)
+
+// likelyCause explains a disconnection from the detail Recall recorded.
+func likelyCause(detail string) string {
+	for _, m := range aadstsNumber.FindAllStringSubmatch(detail, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			if cause, ok := causeByAADSTS[n]; ok {
+				return cause
+			}
+		}
+	}
+	lower := strings.ToLower(detail)
+	for _, k := range causeByKeyword {
+		if strings.Contains(lower, k.keyword) {
+			return k.cause
+		}
+	}
+	return causeUnknown
+}
