@@ -1,0 +1,238 @@
+// Preview backend for ?mock=<scenario> (only when the Wails runtime is absent).
+// It renders every screen without Go and walks a pretend journey when you
+// click, so designers, screenshots and e2e drafts have something to drive.
+// This file is a separate chunk: the real app never loads it.
+import type { Backend, EventMap, EventName } from './backend';
+import { appInfo, configuredSetupView, problems, setupView, state } from './fixtures';
+import type { AppInfo, SetupInput, SetupView, State } from './types';
+
+export const scenarios = [
+  'idle',
+  'idle-problem',
+  'signing-in',
+  'signing-in-nobrowser',
+  'registering',
+  'connected',
+  'connecting',
+  'disconnected',
+  'connected-problem',
+  'finish-pending',
+  'disconnecting',
+  'disconnect-failed',
+  'configured',
+  'setup-locked',
+  'busy',
+] as const;
+
+function initialState(scenario: string): State {
+  switch (scenario) {
+    case 'idle-problem':
+      return state('idle', { problem: problems.adminApproval });
+    case 'signing-in':
+      return state('signing_in');
+    case 'signing-in-nobrowser': {
+      const s = state('signing_in');
+      s.signIn!.browserOpened = false;
+      return s;
+    }
+    case 'registering':
+      return state('registering');
+    case 'connected':
+    case 'configured':
+      return state('connected');
+    case 'connecting': {
+      const s = state('connected');
+      s.calendar = { ...s.calendar!, status: 'connecting', since: new Date(Date.now() - 20_000).toISOString() };
+      return s;
+    }
+    case 'disconnected': {
+      const s = state('connected');
+      s.calendar = {
+        ...s.calendar!,
+        status: 'disconnected',
+        since: new Date(Date.now() - 3 * 3600_000).toISOString(),
+        likelyCause:
+          'Your Microsoft sign-in stopped working — usually because your password changed or your organisation signed you out. Reconnect to fix it.',
+      };
+      return s;
+    }
+    case 'connected-problem':
+      return state('connected', { problem: problems.recallUnreachable });
+    case 'finish-pending':
+      return state('finish_pending');
+    case 'disconnecting':
+      return state('disconnecting');
+    case 'disconnect-failed':
+      return state('disconnect_failed');
+    case 'busy':
+      return state('idle', { busy: true });
+    default:
+      return state('idle');
+  }
+}
+
+export function createMockBackend(scenario: string, params = new URLSearchParams()): Backend {
+  const listeners = new Map<string, Set<(d: unknown) => void>>();
+  const emit = <E extends EventName>(name: E, data: EventMap[E]) => {
+    for (const cb of listeners.get(name) ?? []) cb(data);
+  };
+  const configured = scenario === 'configured' || scenario === 'setup-locked' || params.get('demo') === 'off';
+  let info: AppInfo = configured
+    ? appInfo({ demo: false, demoReason: '', configured: true })
+    : appInfo({ demoReason: params.get('demo') === 'forced' ? 'forced' : 'unconfigured' });
+  if (params.get('setupProblem')) info = { ...info, setupProblem: problems.badEnvironment };
+  let setup: SetupView = configured ? configuredSetupView() : setupView();
+  if (scenario !== 'setup-locked' && configured) {
+    setup = configuredSetupView({
+      recallRegion: { value: 'eu-central-1', source: 'saved', locked: false },
+      recallApiKey: { set: true, source: 'saved', locked: false },
+    });
+  }
+  let current = initialState(scenario);
+  const timers: ReturnType<typeof setTimeout>[] = [];
+
+  const set = (s: State) => {
+    current = s;
+    emit('state:changed', s);
+    return s;
+  };
+  const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms));
+  const clear = () => timers.splice(0).forEach(clearTimeout);
+  const wait = <T>(v: T, ms = 350) => new Promise<T>((r) => setTimeout(() => r(v), ms));
+
+  const startSignIn = () => {
+    clear();
+    set(state('signing_in'));
+    later(5000, () => {
+      set(state('registering'));
+      later(2000, () => {
+        const s = state('connected');
+        s.calendar = { ...s.calendar!, status: 'connecting', since: new Date().toISOString() };
+        set(s);
+        later(3000, () => set(state('connected', {}, Date.now())));
+      });
+    });
+    return wait(current, 150);
+  };
+
+  const validate = (input: SetupInput) => {
+    const errors: { field: keyof SetupInput; message: string }[] = [];
+    if (input.clientId && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(input.clientId.trim())) {
+      errors.push({ field: 'clientId', message: 'This should look like 00000000-0000-0000-0000-000000000000.' });
+    }
+    if (input.recallBaseUrl && !/^https:\/\//.test(input.recallBaseUrl)) {
+      errors.push({ field: 'recallBaseUrl', message: 'Use an address that starts with https://' });
+    }
+    if (!input.clientId && !setup.clientId.locked) errors.push({ field: 'clientId', message: 'Enter the application (client) ID.' });
+    if (!input.clientSecret && !setup.clientSecret.set) errors.push({ field: 'clientSecret', message: 'Enter the client secret value.' });
+    if (!input.recallApiKey && !setup.recallApiKey.set) errors.push({ field: 'recallApiKey', message: 'Enter the Recall API key.' });
+    return { ok: errors.length === 0, errors };
+  };
+
+  return {
+    GetState: () => wait(current, 120),
+    Connect: startSignIn,
+    Reconnect: startSignIn,
+    CancelSignIn: () => (clear(), wait(set(state('idle')))),
+    OpenSignInAgain: () => wait(current),
+    FinishConnecting: () => {
+      set({ ...current, busy: true });
+      later(1200, () => set(state('connected')));
+      return wait(current);
+    },
+    Disconnect: () => {
+      clear();
+      set(state('disconnecting'));
+      later(1800, () => set(state('idle')));
+      return wait(current, 150);
+    },
+    RemoveFromThisComputer: () => (clear(), wait(set(state('idle')))),
+    RefreshStatus: () => {
+      if (current.calendar) set({ ...current, calendar: { ...current.calendar, checkedAt: new Date().toISOString() } });
+      return wait(current, 600);
+    },
+    WindowFocused: () => wait(current, 50),
+    DismissProblem: () => wait(set({ ...current, problem: undefined })),
+    GetAppInfo: () => wait(info, 80),
+    OpenLogsFolder: () => wait(undefined),
+    GetDiagnostics: () => wait(`Outlook Connect ${info.version} (preview)\nmode: ${info.demo ? 'demo' : 'configured'}\n`),
+    CopyText: (text) => navigator.clipboard.writeText(text),
+    GetSetup: () => wait(setup, 200),
+    ValidateSetup: (input) => wait(validate(input), 120),
+    SaveSetup: (input) => {
+      const validation = validate(input);
+      if (!validation.ok) return wait({ validation }, 400);
+      setup = configuredSetupView({
+        clientId: { value: input.clientId, source: 'saved', locked: false },
+        recallRegion: { value: input.recallRegion, source: 'saved', locked: false },
+        recallApiKey: { set: true, source: 'saved', locked: false },
+      });
+      info = { ...info, demo: false, demoReason: '', configured: true };
+      emit('config:changed', info);
+      return wait({ validation, view: setup }, 400);
+    },
+    ResetSetup: () => {
+      setup = setupView();
+      info = { ...info, demo: true, demoReason: 'unconfigured', configured: false };
+      emit('config:changed', info);
+      return wait(setup);
+    },
+    TestMicrosoft: () => wait({ ok: true, message: 'Microsoft recognised the app registration.' }, 900),
+    TestRecall: (input) =>
+      wait(
+        input.recallApiKey === 'bad'
+          ? {
+              ok: false,
+              message: 'Recall did not accept the key.',
+              problem: {
+                code: 'recall.unauthorized',
+                title: 'Recall did not accept the API key',
+                message: 'The key may be wrong, revoked, or from another region.',
+                nextStep: 'Copy the key again from Recall and check the region.',
+                details: [{ label: 'HTTP status', value: '401' }],
+                retryable: false,
+                forAdmin: true,
+              },
+            }
+          : { ok: true, message: 'Recall accepted the key.' },
+        900,
+      ),
+    ImportSetupFile: (contents, passphrase) => {
+      const locked = contents.includes('age-encryption') || contents.includes('"encrypted"');
+      if (locked && passphrase !== 'demo') {
+        return wait({
+          ok: false,
+          needsPassphrase: true,
+          errors: [],
+          warnings: [],
+          problem: passphrase
+            ? {
+                code: 'setup.wrong_passphrase',
+                title: 'Wrong passphrase',
+                message: "That passphrase didn't unlock the file. Check it and try again.",
+                nextStep: 'Ask the person who made the file for the passphrase.',
+                retryable: true,
+                forAdmin: false,
+              }
+            : undefined,
+        });
+      }
+      setup = configuredSetupView();
+      info = { ...info, demo: false, demoReason: '', configured: true };
+      emit('config:changed', info);
+      return wait({ ok: true, needsPassphrase: false, errors: [], warnings: [], view: setup });
+    },
+    ExportSetupFile: () => wait({ path: '/home/sam/Documents/outlook-connect-setup.json', cancelled: false }, 500),
+    EventsOn: (name, cb) => {
+      let s = listeners.get(name);
+      if (!s) listeners.set(name, (s = new Set()));
+      s.add(cb as (d: unknown) => void);
+      return () => s.delete(cb as (d: unknown) => void);
+    },
+    BrowserOpenURL: (url) => {
+      window.open(url, '_blank', 'noopener');
+    },
+    ClipboardSetText: (text) => navigator.clipboard.writeText(text).then(() => true),
+    WindowSetTitle: () => {},
+  };
+}

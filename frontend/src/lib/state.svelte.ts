@@ -1,0 +1,222 @@
+// The app's single store: the connection State from Go, the AppInfo, which
+// view is shown, and the bits of UI state every screen shares. It subscribes
+// to the Go events once (start()) and every action goes through act().
+import { tick } from 'svelte';
+import * as backend from './backend';
+import { problemFromError } from './problem';
+import type { AppInfo, Problem, State } from './types';
+
+export type View = 'main' | 'setup' | 'about';
+
+const statusWords: Record<string, string> = {
+  connecting: 'Connecting',
+  connected: 'Connected',
+  disconnected: 'Disconnected',
+};
+
+/** What the live region says when the state changes (empty: say nothing). */
+export function describeChange(prev: State | null, next: State): string {
+  if (!prev) return '';
+  if (prev.phase !== next.phase) {
+    switch (next.phase) {
+      case 'idle':
+        return 'Your calendar is not connected.';
+      case 'signing_in':
+        return 'Waiting for you to finish signing in in your browser.';
+      case 'registering':
+        return 'Signed in. Connecting your calendar to Recall.';
+      case 'finish_pending':
+        return "You're signed in, but connecting didn't finish.";
+      case 'connected':
+        return `Calendar status: ${statusWords[next.calendar?.status ?? ''] ?? 'unknown'}.`;
+      case 'disconnecting':
+        return 'Disconnecting.';
+      case 'disconnect_failed':
+        return "Disconnecting didn't finish.";
+    }
+  }
+  const a = prev.calendar?.status;
+  const b = next.calendar?.status;
+  if (b && a !== b) return `Calendar status: ${statusWords[b] ?? b}.`;
+  return '';
+}
+
+function restoreFocus(el: Element | null): void {
+  const active = document.activeElement;
+  if (active && active !== document.body) return;
+  if (el instanceof HTMLElement && el.isConnected && !el.hasAttribute('disabled')) el.focus();
+}
+
+export class AppStore {
+  state = $state<State | null>(null);
+  info = $state<AppInfo | null>(null);
+  view = $state<View>('main');
+  /** A call we started has not answered yet. */
+  pending = $state(false);
+  /** A bound method rejected (Go normally reports problems inside State). */
+  callError = $state<Problem | null>(null);
+  /** GetState itself failed at start. */
+  loadError = $state<Problem | null>(null);
+  /** A short confirmation shown on the main view ("Saved. …"). */
+  notice = $state<string | null>(null);
+  /** Text of the polite live region. */
+  announcement = $state('');
+  /** From the "signin:waiting" event, in case State has no signIn yet. */
+  waitingUrl = $state('');
+  /** Ticks every 30 s so relative times stay fresh. */
+  now = $state(Date.now());
+
+  busy = $derived(this.pending || !!this.state?.busy);
+
+  #started = false;
+  #cleanups: (() => void)[] = [];
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#cleanups.push(
+      backend.EventsOn('state:changed', (s) => this.setState(s)),
+      backend.EventsOn('signin:waiting', (w) => (this.waitingUrl = w?.startUrl ?? '')),
+      backend.EventsOn('config:changed', (i) => this.setInfo(i)),
+    );
+    const onFocus = () => this.windowFocused();
+    window.addEventListener('focus', onFocus);
+    const timer = setInterval(() => (this.now = Date.now()), 30_000);
+    this.#cleanups.push(
+      () => window.removeEventListener('focus', onFocus),
+      () => clearInterval(timer),
+    );
+    await Promise.all([this.load(), this.loadInfo()]);
+  }
+
+  stop(): void {
+    for (const c of this.#cleanups.splice(0)) c();
+    this.#started = false;
+  }
+
+  /** Back to a blank store (tests). */
+  reset(): void {
+    this.stop();
+    this.state = null;
+    this.info = null;
+    this.view = 'main';
+    this.pending = false;
+    this.callError = null;
+    this.loadError = null;
+    this.notice = null;
+    this.announcement = '';
+    this.waitingUrl = '';
+    this.now = Date.now();
+    clearTimeout(this.#noticeTimer);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.setState(await backend.GetState());
+      this.loadError = null;
+    } catch (err) {
+      this.loadError = problemFromError(err);
+    }
+  }
+
+  async loadInfo(): Promise<void> {
+    try {
+      this.setInfo(await backend.GetAppInfo());
+    } catch {
+      // The shell still works without it; About will say "unknown".
+    }
+  }
+
+  setState(next: State): void {
+    if (!next || typeof next.phase !== 'string') return;
+    const msg = describeChange(this.state, next);
+    this.state = next;
+    if (msg) this.announce(msg);
+  }
+
+  setInfo(info: AppInfo): void {
+    if (!info) return;
+    this.info = info;
+    const title = info.demo ? 'Outlook Connect — Demo mode' : 'Outlook Connect';
+    document.title = title;
+    try {
+      backend.WindowSetTitle(title);
+    } catch {
+      // not in the webview (preview mode)
+    }
+  }
+
+  /** Run a state-changing action; disables actions meanwhile. */
+  async act(fn: () => Promise<State>): Promise<boolean> {
+    if (this.busy) return false;
+    const focused = document.activeElement;
+    this.pending = true;
+    this.callError = null;
+    try {
+      this.setState(await fn());
+      return true;
+    } catch (err) {
+      this.callError = problemFromError(err);
+      return false;
+    } finally {
+      this.pending = false;
+      await tick();
+      restoreFocus(focused);
+    }
+  }
+
+  /**
+   * Run an action right after a dialog closed: let focus go back to the
+   * button that opened the dialog first, so it can be restored afterwards.
+   */
+  async afterDialog(fn: () => Promise<State>): Promise<boolean> {
+    await tick();
+    await new Promise((r) => setTimeout(r, 0));
+    return this.act(fn);
+  }
+
+  windowFocused(): void {
+    backend
+      .WindowFocused()
+      .then((s) => this.setState(s))
+      .catch(() => {
+        // a background refresh; errors show up on the next action
+      });
+  }
+
+  dismissCallError(): void {
+    this.callError = null;
+  }
+
+  go(view: View): void {
+    this.view = view;
+  }
+
+  back(): void {
+    this.view = 'main';
+  }
+
+  announce(msg: string): void {
+    if (this.announcement === msg) {
+      this.announcement = '';
+      setTimeout(() => (this.announcement = msg), 60);
+    } else {
+      this.announcement = msg;
+    }
+  }
+
+  showNotice(msg: string): void {
+    this.notice = msg;
+    this.announce(msg);
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => (this.notice = null), 12_000);
+  }
+
+  clearNotice(): void {
+    clearTimeout(this.#noticeTimer);
+    this.notice = null;
+  }
+}
+
+export const store = new AppStore();

@@ -1,0 +1,64 @@
+// Time formatting with Intl, in the person's own language and clock.
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+function parse(iso: string | undefined): Date | null {
+  if (!iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "5 minutes ago", "in 10 minutes", "just now". */
+export function relativeTime(iso: string | undefined, now: number = Date.now(), locale?: string): string {
+  const d = parse(iso);
+  if (!d) return '';
+  const seconds = Math.round((d.getTime() - now) / 1000);
+  if (Math.abs(seconds) < 45) return 'just now';
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size || unit === 'minute') {
+      return rtf.format(Math.round(seconds / size), unit);
+    }
+  }
+  return rtf.format(Math.round(seconds / 60), 'minute');
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** "3:45 PM" today, otherwise "28 Nov, 3:45 PM" (style follows the locale). */
+export function absoluteTime(iso: string | undefined, now: number = Date.now(), locale?: string): string {
+  const d = parse(iso);
+  if (!d) return '';
+  const time: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+  if (sameDay(d, new Date(now))) return new Intl.DateTimeFormat(locale, time).format(d);
+  const sameYear = d.getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale, {
+    ...time,
+    day: 'numeric',
+    month: 'short',
+    year: sameYear ? undefined : 'numeric',
+  }).format(d);
+}
+
+/** Clock time only: "3:45 PM". */
+export function clockTime(iso: string | undefined, locale?: string): string {
+  const d = parse(iso);
+  if (!d) return '';
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(d);
+}
+
+/** Full date and time for a tooltip / datetime attribute. */
+export function fullTime(iso: string | undefined, locale?: string): string {
+  const d = parse(iso);
+  if (!d) return '';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(d);
+}
