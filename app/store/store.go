@@ -130,7 +130,15 @@ func WriteJSON(path string, schema int, v any) error {
 		return invalidValue(path, "the envelope cannot be written as JSON")
 	}
 	out = append(out, '\n')
+	return WriteFileAtomic(path, out)
+}
 
+// WriteFileAtomic replaces the file at path with data: a temporary file
+// (mode 0600) in the same folder, flushed to disk, renamed over path, and
+// the folder flushed, so a crash leaves either the old file or the new one.
+// The folder is created with mode 0700 if missing. Errors are
+// *problem.Problem values that name the path, never the data.
+func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return unwritable(path, err)
@@ -152,7 +160,7 @@ func WriteJSON(path string, schema int, v any) error {
 	if err := tmp.Chmod(0o600); err != nil {
 		return unwritable(path, err)
 	}
-	if _, err := tmp.Write(out); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		return unwritable(path, err)
 	}
 	if err := tmp.Sync(); err != nil {
