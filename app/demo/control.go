@@ -1,0 +1,138 @@
+package demo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
+)
+
+// Control is a small loopback HTTP API over the fakes' knobs and state, so
+// an end-to-end test driving the real app (in demo mode, in another
+// process) can inject faults and inspect the fake Recall. It is started
+// only on request; the app does so only when OUTLOOK_CONNECT_DEMO_CONTROL_FILE
+// is set, which the e2e suite does.
+//
+//	GET  /calendars                  the fake Recall's calendars (JSON list)
+//	POST /calendars/status           {"id","status","detail":{…}}
+//	POST /recall/fault               {"method","path","status","times","retryAfterSeconds"}
+//	POST /identity/fault             {"name":"admin_approval"|"user_cancels"|"consent_revoked"|
+//	                                  "secret_expired"|"no_refresh_token"|"calendars_not_granted"|
+//	                                  "temporarily_unavailable"|"auto_accept","on":true}
+//	POST /identity/revoke-all        revoke every refresh token issued so far
+//	POST /reset                      clear every fault
+type Control struct {
+	srv *http.Server
+	url string
+}
+
+// StartControl serves the control API on 127.0.0.1 with a random port.
+func (s *Services) StartControl() (*Control, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo control: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /calendars", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, s.Recall.Calendars())
+	})
+	mux.HandleFunc("POST /calendars/status", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			ID     string         `json:"id"`
+			Status string         `json:"status"`
+			Detail map[string]any `json:"detail"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		s.Recall.SetCalendarStatus(in.ID, in.Status, in.Detail)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /recall/fault", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Method            string `json:"method"`
+			Path              string `json:"path"`
+			Status            int    `json:"status"`
+			Times             int    `json:"times"`
+			RetryAfterSeconds int    `json:"retryAfterSeconds"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		s.Recall.Faults().Add(recallapi.Fault{
+			Method: in.Method, Path: in.Path, Status: in.Status, Times: in.Times,
+			RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+		})
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /identity/fault", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Name string `json:"name"`
+			On   bool   `json:"on"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		f := s.Identity.Faults()
+		set := map[string]func(bool){
+			"auto_accept":             f.SetAutoAccept,
+			"user_cancels":            f.SetUserCancels,
+			"admin_approval":          f.SetAdminApprovalRequired,
+			"consent_revoked":         f.SetConsentRevoked,
+			"secret_expired":          f.SetSecretExpired,
+			"no_refresh_token":        f.SetNoRefreshToken,
+			"calendars_not_granted":   f.SetCalendarsReadNotGranted,
+			"temporarily_unavailable": f.SetTemporarilyUnavailable,
+		}[in.Name]
+		if set == nil {
+			http.Error(w, "unknown fault "+in.Name, http.StatusBadRequest)
+			return
+		}
+		set(in.On)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /identity/revoke-all", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]int{"revoked": s.Identity.Faults().RevokeAllRefreshTokens()})
+	})
+	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, _ *http.Request) {
+		s.Identity.Faults().Reset()
+		s.Recall.Faults().Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	c := &Control{
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		url: "http://" + ln.Addr().String(),
+	}
+	go func() { _ = c.srv.Serve(ln) }()
+	return c, nil
+}
+
+// URL is the control API's base URL.
+func (c *Control) URL() string { return c.url }
+
+// Close stops the control API.
+func (c *Control) Close() error {
+	if err := c.srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		http.Error(w, "bad JSON: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
