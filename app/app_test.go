@@ -1,0 +1,248 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/config"
+	"github.com/outlookconnect/outlook-connect/app/connect"
+	"github.com/outlookconnect/outlook-connect/app/demo"
+	"github.com/outlookconnect/outlook-connect/app/demo/identity"
+	"github.com/outlookconnect/outlook-connect/app/logging"
+	"github.com/outlookconnect/outlook-connect/app/vault"
+)
+
+// recordingRuntime stands in for Wails: it keeps every event so tests can
+// check what reached the UI.
+type recordingRuntime struct {
+	mu        sync.Mutex
+	events    []string // event name + JSON payload
+	clipboard string
+}
+
+func (r *recordingRuntime) Emit(event string, data any) {
+	b, _ := json.Marshal(data)
+	r.mu.Lock()
+	r.events = append(r.events, event+" "+string(b))
+	r.mu.Unlock()
+}
+
+func (r *recordingRuntime) ClipboardSetText(text string) error {
+	r.mu.Lock()
+	r.clipboard = text
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recordingRuntime) SaveFileDialog(string, string) (string, error) { return "", nil }
+func (r *recordingRuntime) ShowWindow()                                   {}
+
+func (r *recordingRuntime) allEvents() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.events, "\n")
+}
+
+func envFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// startApp runs the app as Wails would, with a recording runtime.
+func startApp(t *testing.T, env map[string]string) (*App, *recordingRuntime) {
+	t.Helper()
+	rt := &recordingRuntime{}
+	prev := runtimeFactory
+	runtimeFactory = func(context.Context) Runtime { return rt }
+	t.Cleanup(func() { runtimeFactory = prev })
+	d := New(Options{Version: "test", LookupEnv: envFrom(env)})
+	d.Startup(context.Background())
+	t.Cleanup(func() { d.Shutdown(context.Background()) })
+	return d.Bound(), rt
+}
+
+// requireKeychain skips unless the run provides a real Secret Service
+// (make go-test does, through .ci/keyring-session.sh) — and fails, rather
+// than skips, when it was promised and is not usable.
+func requireKeychain(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("OUTLOOK_CONNECT_KEYRING_IT") != "1" {
+		t.Skip("needs a real keychain: run with OUTLOOK_CONNECT_KEYRING_IT=1 inside .ci/keyring-session.sh")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	service := "Outlook Connect app test " + hex.EncodeToString(b)
+	v, err := vault.New(vault.Options{Service: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := v.Check(ctx); err != nil {
+		t.Fatalf("OUTLOOK_CONNECT_KEYRING_IT=1 but the keychain is not usable: %v", err)
+	}
+	t.Cleanup(func() { _ = v.DeleteAll(context.Background()) })
+	return service
+}
+
+func waitForPhase(t *testing.T, a *App, want connect.Phase) connect.State {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := a.GetState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Phase == want && !st.Busy {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("phase %q not reached; state %+v", want, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestConfiguredFlowLeavesNoSecretBehind runs the whole journey configured
+// through the environment (as a developer or admin would) against the
+// fakes, then scans every file in the config folder, every event sent to
+// the UI and the diagnostics for the refresh token, the client secret and
+// the API key. None may appear anywhere but the keychain.
+func TestConfiguredFlowLeavesNoSecretBehind(t *testing.T) {
+	service := requireKeychain(t)
+	svc, err := demo.Start(demo.Options{ConnectDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close() })
+	svc.Identity.Faults().SetAutoAccept(true)
+
+	dir := t.TempDir()
+	a, rt := startApp(t, map[string]string{
+		config.EnvConfigDir:      dir,
+		config.EnvKeyringService: service,
+		config.EnvClientID:       svc.ClientID,
+		config.EnvClientSecret:   svc.ClientSecret,
+		config.EnvAuthority:      svc.MicrosoftURL(),
+		config.EnvRecallAPIKey:   svc.RecallAPIKey,
+		config.EnvRecallBaseURL:  svc.RecallURL(),
+		config.EnvLogLevel:       "debug",
+		config.EnvBrowser:        "true", // the test plays the browser itself
+	})
+
+	info, _ := a.GetAppInfo()
+	if info.Demo || !info.Configured || info.SetupProblem != nil {
+		t.Fatalf("want a configured app, got %+v", info)
+	}
+	st, _ := a.Connect()
+	if st.Phase != connect.PhaseSigningIn || st.SignIn == nil {
+		t.Fatalf("Connect: %+v", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	page, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Status != 200 {
+		t.Fatalf("callback page status %d", page.Status)
+	}
+	st = waitForPhase(t, a, connect.PhaseConnected)
+	if st.Account == "" || st.Calendar == nil {
+		t.Fatalf("connected state: %+v", st)
+	}
+
+	v, _ := vault.New(vault.Options{Service: service})
+	token, err := v.LoadRefreshToken(ctx, st.Account)
+	if err != nil || len(token) < 100 {
+		t.Fatalf("refresh token in the keychain: len %d, %v", len(token), err)
+	}
+	if n := len(svc.Recall.Calendars()); n != 1 {
+		t.Fatalf("want 1 calendar in Recall, got %d", n)
+	}
+
+	diag, _ := a.GetDiagnostics()
+	secrets := map[string]string{"refresh token": token, "client secret": svc.ClientSecret, "API key": svc.RecallAPIKey}
+	for name, secret := range secrets {
+		if strings.Contains(rt.allEvents(), secret) {
+			t.Errorf("the %s reached the UI in an event", name)
+		}
+		if strings.Contains(diag, secret) {
+			t.Errorf("the %s is in the diagnostics", name)
+		}
+	}
+
+	// Disconnect, then scan: logs are flushed line by line, and the
+	// disconnect path logs too.
+	st, _ = a.Disconnect()
+	st = waitForPhase(t, a, connect.PhaseIdle)
+	if st.Problem != nil {
+		t.Fatalf("disconnect: %+v", st.Problem)
+	}
+	if _, err := v.LoadRefreshToken(ctx, "alex.morgan@contoso.example"); !vault.IsNotFound(err) {
+		t.Errorf("refresh token still in the keychain after Disconnect: %v", err)
+	}
+	if n := len(svc.Recall.Calendars()); n != 0 {
+		t.Errorf("want the calendar deleted in Recall, %d left", n)
+	}
+
+	logFile := filepath.Join(dir, "logs", logging.FileName)
+	logs, err := os.ReadFile(logFile)
+	if err != nil || !strings.Contains(string(logs), "app.started") {
+		t.Fatalf("the scan needs a real log file: %v", err)
+	}
+	hits, err := logging.ScanForSecrets(dir, token, svc.ClientSecret, svc.RecallAPIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) > 0 {
+		t.Fatalf("secrets found in %v", hits)
+	}
+}
+
+// TestUnusableEnvironmentIsShownNotIgnored: a bad variable is reported by
+// name and the app does not quietly fall back to demo mode.
+func TestUnusableEnvironmentIsShownNotIgnored(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := startApp(t, map[string]string{
+		config.EnvConfigDir:      dir,
+		config.EnvKeyringService: "Outlook Connect test unused",
+		config.EnvClientID:       "not-a-guid",
+		config.EnvClientSecret:   "some-secret-value",
+		config.EnvRecallAPIKey:   "some-api-key",
+	})
+	info, _ := a.GetAppInfo()
+	if info.SetupProblem == nil {
+		t.Fatalf("want a setup problem, got %+v", info)
+	}
+	if info.Demo || info.Configured {
+		t.Errorf("an unusable setup is neither demo nor configured: %+v", info)
+	}
+	if !strings.Contains(info.SetupProblem.DetailsText(), config.EnvClientID) {
+		t.Errorf("the problem should name the variable:\n%s", info.SetupProblem.DetailsText())
+	}
+	st, _ := a.Connect()
+	if st.Phase != connect.PhaseIdle || st.Problem != nil {
+		t.Errorf("Connect with an unusable setup: %+v", st)
+	}
+	if info2, _ := a.RetryStartup(); info2.SetupProblem == nil {
+		t.Errorf("the problem persists until the environment is fixed")
+	}
+}
+
+// TestBindingsHaveNoSideEffectsBeforeStartup: the bindings generator runs
+// main() up to wails.Run (wails.md §3), so New must not touch the disk.
+func TestBindingsHaveNoSideEffectsBeforeStartup(t *testing.T) {
+	dir := t.TempDir()
+	_ = New(Options{LookupEnv: envFrom(map[string]string{config.EnvConfigDir: filepath.Join(dir, "cfg")})})
+	if _, err := os.Stat(filepath.Join(dir, "cfg")); !os.IsNotExist(err) {
+		t.Fatalf("New created the config folder: %v", err)
+	}
+}

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/problem"
+)
+
+// diagnostics builds the "Copy diagnostics" report: enough for support to
+// see what happened, scrubbed of every secret the app knows.
+func (a *App) diagnostics(ctx context.Context, b *base, w *world) string {
+	var sb strings.Builder
+	info := a.info(b, w)
+	fmt.Fprintf(&sb, "Outlook Connect %s (%s, Go %s)\n", info.Version, info.Platform, runtime.Version())
+	fmt.Fprintf(&sb, "Generated: %s\n", time.Now().UTC().Format(time.RFC3339))
+	mode := "configured"
+	if info.Demo {
+		mode = "demo (" + info.DemoReason + ")"
+	}
+	fmt.Fprintf(&sb, "Mode: %s\n", mode)
+	fmt.Fprintf(&sb, "Settings folder: %s\n", info.ConfigDir)
+	if info.SetupProblem != nil {
+		fmt.Fprintf(&sb, "Setup problem: %s\n", info.SetupProblem.Code)
+	}
+	if b != nil && b.vault != nil {
+		keychain := "available"
+		if err := b.vault.Check(ctx); err != nil {
+			keychain = "not available (" + errorCode(err) + ")"
+		}
+		fmt.Fprintf(&sb, "Keychain: %s\n", keychain)
+	}
+	if w != nil {
+		fmt.Fprintf(&sb, "Configuration: %s\n", w.resolved.String())
+		if w.connect != nil {
+			st := w.connect.State()
+			fmt.Fprintf(&sb, "Screen: %s\n", st.Phase)
+			if st.Calendar != nil {
+				fmt.Fprintf(&sb, "Recall calendar: %s, status %s since %s, checked %s\n",
+					st.Calendar.ID, st.Calendar.Status, st.Calendar.Since, st.Calendar.CheckedAt)
+			}
+			if st.Problem != nil {
+				fmt.Fprintf(&sb, "Last problem:\n%s", st.Problem.DetailsText())
+			}
+		}
+	}
+	if b != nil {
+		sb.WriteString("\nRecent log lines:\n")
+		sb.WriteString(tailFile(filepath.Join(info.LogsDir, "outlook-connect.log"), 40))
+		return b.guard.Scrub(sb.String())
+	}
+	return sb.String()
+}
+
+func errorCode(err error) string {
+	return problem.From(err).Code
+}
+
+// tailFile returns the last n lines of a file, or a note when it has none.
+func tailFile(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return "(no log lines yet)\n"
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,261 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/browser"
+	"github.com/outlookconnect/outlook-connect/app/config"
+	"github.com/outlookconnect/outlook-connect/app/connect"
+	"github.com/outlookconnect/outlook-connect/app/demo"
+	"github.com/outlookconnect/outlook-connect/app/logging"
+	"github.com/outlookconnect/outlook-connect/app/msauth"
+	"github.com/outlookconnect/outlook-connect/app/problem"
+	"github.com/outlookconnect/outlook-connect/app/recall"
+	"github.com/outlookconnect/outlook-connect/app/store"
+	"github.com/outlookconnect/outlook-connect/app/vault"
+)
+
+// base is what lives for the whole process: folders, logs, keychain access
+// and the configuration manager.
+type base struct {
+	configDir    string
+	browser      string // BROWSER, for opening the sign-in page
+	logger       *slog.Logger
+	guard        *logging.Guard
+	logCloser    io.Closer
+	vault        *vault.Vault
+	config       *config.Manager
+	setupProblem *problem.Problem
+}
+
+// world is what depends on the resolved configuration; it is rebuilt when
+// the setup changes (for example when an admin imports a setup file).
+type world struct {
+	resolved config.Resolved
+	demo     *demo.Services
+	control  *demo.Control
+	connect  *connect.Service
+}
+
+func (w *world) close() {
+	if w == nil {
+		return
+	}
+	if w.connect != nil {
+		w.connect.Close()
+	}
+	if w.control != nil {
+		_ = w.control.Close()
+	}
+	if w.demo != nil {
+		_ = w.demo.Close()
+	}
+}
+
+// start wires everything; bound methods block on a.ready until it is done.
+func (a *App) start(ctx context.Context) {
+	defer close(a.ready)
+	a.lifeCtx = ctx
+	b := a.newBase()
+	w := a.newWorld(ctx, b)
+	a.mu.Lock()
+	a.base, a.world = b, w
+	a.mu.Unlock()
+	b.logger.Info("app.started", "version", a.opts.Version, "demo", w != nil && w.resolved.Demo)
+}
+
+func (a *App) stop() {
+	select {
+	case <-a.ready:
+	case <-time.After(5 * time.Second):
+		return // start-up is stuck (keychain prompt); exit anyway
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.world.close()
+	a.world = nil
+	if a.base != nil {
+		a.base.logger.Info("app.stopped")
+		_ = a.base.logCloser.Close()
+	}
+}
+
+// reload re-resolves the configuration after setup changed and rebuilds
+// the world, then tells the UI.
+func (a *App) reload() {
+	a.mu.Lock()
+	b, old := a.base, a.world
+	a.world = nil
+	a.mu.Unlock()
+	old.close()
+	// The new world lives as long as the app, not as long as the request
+	// that triggered the reload.
+	w := a.newWorld(a.lifeCtx, b)
+	a.mu.Lock()
+	a.world = w
+	a.mu.Unlock()
+	rt := a.runtime()
+	rt.Emit(EventConfigChanged, a.info(b, w))
+	if w != nil && w.connect != nil {
+		rt.Emit(EventStateChanged, w.connect.State())
+	}
+}
+
+func (a *App) newBase() *base {
+	b := &base{}
+	basics, err := config.ResolveBasics(a.opts.LookupEnv, nil)
+	if err != nil {
+		// An unusable environment is shown on an error card; the app does
+		// not quietly fall back to demo mode or write anywhere.
+		b.setupProblem = problem.From(err)
+		basics = config.Basics{KeyringService: config.DefaultKeyringService, LogLevel: slog.LevelInfo}
+	}
+	b.configDir = basics.ConfigDir
+	b.browser = basics.Browser
+
+	var logger *slog.Logger
+	var guard *logging.Guard
+	var closer io.Closer
+	if basics.LogsDir != "" {
+		logger, guard, closer, err = logging.Setup(logging.Options{Dir: basics.LogsDir, Level: basics.LogLevel})
+	}
+	if logger == nil {
+		// Logging must never stop the app; fall back to stderr, still guarded.
+		guard = logging.NewGuard()
+		logger = slog.New(guard.Handler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: basics.LogLevel})))
+		closer = nopCloser{}
+		if err != nil {
+			logger.Warn("logging.file_unavailable", "err_type", fmt.Sprintf("%T", err))
+		}
+	}
+	b.logger, b.guard, b.logCloser = logger, guard, closer
+
+	v, err := vault.New(vault.Options{Service: basics.KeyringService})
+	if err != nil && b.setupProblem == nil {
+		b.setupProblem = problem.From(err)
+	}
+	b.vault = v
+
+	b.config = config.New(config.Options{
+		Env:       a.opts.LookupEnv,
+		ConfigDir: b.configDir,
+		Profile:   a.opts.Profile,
+		Settings:  settingsFile{path: filepath.Join(b.configDir, "settings.json")},
+		Secrets:   configSecrets{vault: v},
+		Recall:    recallProber{version: a.opts.Version},
+	})
+	return b
+}
+
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+
+// newWorld resolves the configuration and builds the use cases. It returns
+// nil (and records the problem) when the configuration cannot be used.
+func (a *App) newWorld(ctx context.Context, b *base) *world {
+	if b.configDir == "" {
+		return nil // the environment problem is already recorded
+	}
+	resolved, err := b.config.Resolve(ctx)
+	if err != nil {
+		b.setupProblem = problem.From(err)
+		b.logger.Warn("config.unusable", "code", b.setupProblem.Code)
+		return nil
+	}
+	b.setupProblem = nil
+	w := &world{resolved: resolved}
+
+	clientID, clientSecret := resolved.ClientID, resolved.ClientSecret.Reveal()
+	authority, recallURL, apiKey := resolved.Authority, resolved.RecallBaseURL, resolved.RecallAPIKey.Reveal()
+	connectionFile := "connection.json"
+	secrets := b.vault
+	if resolved.Demo {
+		svc, err := demo.Start(demo.Options{RedirectHost: resolved.RedirectHost})
+		if err != nil {
+			b.setupProblem = problem.From(fmt.Errorf("demo services: %w", err))
+			return nil
+		}
+		w.demo = svc
+		clientID, clientSecret = svc.ClientID, svc.ClientSecret
+		authority, recallURL, apiKey = svc.MicrosoftURL(), svc.RecallURL(), svc.RecallAPIKey
+		// Demo connections are kept apart from real ones, so trying the
+		// demo never disturbs an organisation's real calendar. The fakes
+		// live in memory, so each run of the demo starts afresh.
+		connectionFile = "connection-demo.json"
+		_ = store.Remove(filepath.Join(b.configDir, connectionFile))
+		if dv, err := vault.New(vault.Options{Service: b.vault.Service() + " (demo)"}); err == nil {
+			secrets = dv
+			_ = dv.DeleteAll(ctx)
+		}
+		if path, ok := a.opts.LookupEnv(demoControlFileEnv); ok && path != "" {
+			if err := w.startDemoControl(path, secrets.Service()); err != nil {
+				b.logger.Warn("demo.control_unavailable", "err", err)
+			}
+		}
+	}
+	b.guard.Register(clientSecret)
+	b.guard.Register(apiKey)
+
+	rc, err := recall.New(recall.Config{BaseURL: recallURL, APIKey: apiKey, Version: a.opts.Version})
+	if err != nil {
+		b.setupProblem = problem.From(err)
+		w.close()
+		return nil
+	}
+	svc, err := connect.New(connect.Options{
+		Auth: signIn{cfg: msauth.Config{
+			ClientID:     clientID,
+			ClientSecret: clientSecret,
+			Tenant:       resolved.Tenant,
+			Authority:    authority,
+			RedirectHost: resolved.RedirectHost,
+			ResponseMode: resolved.ResponseMode,
+			Logger:       b.logger,
+		}, guard: b.guard},
+		Secrets:   secrets,
+		Calendars: calendars{client: rc, clientID: clientID, clientSecret: clientSecret},
+		Store:     connectionStore{path: filepath.Join(b.configDir, connectionFile)},
+		Browser:   browser.New(b.browser),
+		Notifier:  notifier{app: a},
+		Logger:    b.logger,
+	})
+	if err != nil {
+		b.setupProblem = problem.From(err)
+		w.close()
+		return nil
+	}
+	w.connect = svc
+	svc.Start(ctx)
+	return w
+}
+
+// demoControlFileEnv names a file the app writes the demo control API's
+// address to. Only the end-to-end tests set it: they drive the real app in
+// another process and need to inject faults into its demo world.
+const demoControlFileEnv = "OUTLOOK_CONNECT_DEMO_CONTROL_FILE"
+
+func (w *world) startDemoControl(path, keyringService string) error {
+	c, err := w.demo.StartControl()
+	if err != nil {
+		return err
+	}
+	w.control = c
+	data, err := json.Marshal(map[string]string{
+		"control_url":     c.URL(),
+		"microsoft_url":   w.demo.MicrosoftURL(),
+		"recall_url":      w.demo.RecallURL(),
+		"keyring_service": keyringService,
+	})
+	if err != nil {
+		return err
+	}
+	return store.WriteFileAtomic(path, data)
+}
