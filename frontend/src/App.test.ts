@@ -132,6 +132,13 @@ describe('App shell', () => {
     expect(screen.queryByText(/Demo mode — nothing leaves this computer/)).not.toBeInTheDocument();
   });
 
+  it('an unusable setup shows its problem instead of the Connect screen, and never claims to be configured', async () => {
+    await renderWith(state('idle'), appInfo({ demo: false, demoReason: '', configured: false, setupProblem: problems.badEnvironment }));
+    expect(screen.getByRole('heading', { level: 1, name: "Outlook Connect can't connect your calendar yet" })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Connect Outlook calendar' })).not.toBeInTheDocument();
+    expect(screen.queryByText("Using your organisation's settings")).not.toBeInTheDocument();
+  });
+
   it('config:changed updates the banner and title', async () => {
     await renderWith(state('idle'), appInfo({ demo: true }));
     expect(document.title).toBe('Outlook Connect — Demo mode');

@@ -41,6 +41,7 @@ export interface BoundMethods {
   WindowFocused(): Promise<State>;
   DismissProblem(): Promise<State>;
   GetAppInfo(): Promise<AppInfo>;
+  RetryStartup(): Promise<AppInfo>;
   OpenLogsFolder(): Promise<void>;
   GetDiagnostics(): Promise<string>;
   CopyText(text: string): Promise<void>;
@@ -88,6 +89,7 @@ const wails: Backend = {
   WindowFocused: () => bound.WindowFocused(),
   DismissProblem: () => bound.DismissProblem(),
   GetAppInfo: () => bound.GetAppInfo(),
+  RetryStartup: () => bound.RetryStartup(),
   OpenLogsFolder: () => bound.OpenLogsFolder(),
   GetDiagnostics: () => bound.GetDiagnostics(),
   CopyText: (text) => bound.CopyText(text),
@@ -130,6 +132,7 @@ export const RefreshStatus = () => impl.RefreshStatus();
 export const WindowFocused = () => impl.WindowFocused();
 export const DismissProblem = () => impl.DismissProblem();
 export const GetAppInfo = () => impl.GetAppInfo();
+export const RetryStartup = () => impl.RetryStartup();
 export const OpenLogsFolder = () => impl.OpenLogsFolder();
 export const GetDiagnostics = () => impl.GetDiagnostics();
 export const CopyText = (text: string) => impl.CopyText(text);

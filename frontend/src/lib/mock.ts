@@ -154,6 +154,7 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     WindowFocused: () => wait(current, 50),
     DismissProblem: () => wait(set({ ...current, problem: undefined })),
     GetAppInfo: () => wait(info, 80),
+    RetryStartup: () => wait(info, 300),
     OpenLogsFolder: () => wait(undefined),
     GetDiagnostics: () => wait(`Outlook Connect ${info.version} (preview)\nmode: ${info.demo ? 'demo' : 'configured'}\n`),
     CopyText: (text) => navigator.clipboard.writeText(text),

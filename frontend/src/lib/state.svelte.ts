@@ -176,6 +176,21 @@ export class AppStore {
     return this.act(fn);
   }
 
+  /** Try start-up again (after the keychain was unlocked, say). */
+  async retryStartup(): Promise<void> {
+    if (this.busy) return;
+    this.pending = true;
+    this.callError = null;
+    try {
+      this.setInfo(await backend.RetryStartup());
+      await this.load();
+    } catch (err) {
+      this.callError = problemFromError(err);
+    } finally {
+      this.pending = false;
+    }
+  }
+
   windowFocused(): void {
     backend
       .WindowFocused()

@@ -20,6 +20,7 @@ export const RefreshStatus = vi.fn();
 export const WindowFocused = vi.fn();
 export const DismissProblem = vi.fn();
 export const GetAppInfo = vi.fn();
+export const RetryStartup = vi.fn();
 export const OpenLogsFolder = vi.fn();
 export const GetDiagnostics = vi.fn();
 export const CopyText = vi.fn();
@@ -74,6 +75,7 @@ export function resetBackendMock(): void {
     fn.mockImplementation(idle);
   }
   GetAppInfo.mockReset().mockResolvedValue(appInfo());
+  RetryStartup.mockReset().mockResolvedValue(appInfo());
   OpenLogsFolder.mockReset().mockResolvedValue(undefined);
   GetDiagnostics.mockReset().mockResolvedValue('Outlook Connect 1.2.3\nmode: demo');
   CopyText.mockReset().mockResolvedValue(undefined);
