@@ -1,0 +1,155 @@
+# Outlook Connect — the two commands a newcomer needs are `make run` and
+# `make test`; every other target is a step of those two.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT    := $(abspath .)
+TOOLS   := $(ROOT)/.tools/bin
+ARTIFACTS := $(ROOT)/test-artifacts
+export PATH := $(TOOLS):$(shell go env GOROOT 2>/dev/null)/bin:$(PATH)
+export GOFLAGS ?= -buildvcs=false
+
+# Pinned tools: `@latest` of the Wails CLI resolves to a v2.9.2 that does not
+# build with Go 1.26 (wails.md §0), so every version is explicit.
+WAILS_VERSION       := v2.16.0
+STATICCHECK_VERSION := v0.8.2
+WAILS       := $(TOOLS)/wails
+STATICCHECK := $(TOOLS)/staticcheck
+
+# From an exact v* tag, else build/VERSION plus -dev.N.g<sha> (scripts/version.sh).
+VERSION ?= $(shell bash scripts/version.sh)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Debian packages: to build, to run the tests (Xvfb, keychain, browser,
+# packaging tools).
+BUILD_PACKAGES := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xdg-utils
+TEST_PACKAGES  := xvfb xauth x11-utils imagemagick dbus gnome-keyring libsecret-tools \
+                  chromium nsis desktop-file-utils rpm file fonts-dejavu-core \
+                  osslsigncode 7zip shellcheck librsvg2-bin
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help
+help: ## List the targets
+	@echo "Outlook Connect — set-up commands:"
+	@echo "  make run    install what is missing, build, start the app (demo mode when nothing is configured)"
+	@echo "  make test   everything CI checks"
+	@echo
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- deps ----
+
+.PHONY: deps deps-build deps-test deps-tools deps-frontend
+deps: deps-build deps-tools deps-frontend ## Install everything needed to build
+
+deps-build: ## Install the Debian packages needed to build
+	@$(ROOT)/scripts/apt-ensure.sh $(BUILD_PACKAGES)
+
+deps-test: deps-build ## Install the Debian packages the tests use
+	@$(ROOT)/scripts/apt-ensure.sh $(TEST_PACKAGES)
+
+deps-tools: $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
+
+$(WAILS): Makefile
+	@echo "==> installing the Wails CLI $(WAILS_VERSION)"
+	GOBIN=$(TOOLS) go install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION)
+	@touch $@
+
+$(STATICCHECK): Makefile
+	@echo "==> installing staticcheck $(STATICCHECK_VERSION)"
+	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@touch $@
+
+deps-frontend: frontend/node_modules/.package-lock.json ## Install the npm packages from the lock file
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
+	@echo "==> npm ci"
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+# --------------------------------------------------------------- build ----
+
+BIN := build/bin/outlook-connect
+
+.PHONY: build
+build: deps ## Production build into build/bin/
+	$(WAILS) build -clean -skipbindings -ldflags "$(LDFLAGS)" -o outlook-connect
+	@test -x $(BIN) || { echo "wails build produced no $(BIN)" >&2; exit 1; }
+
+.PHONY: run
+run: build ## Build and start the app
+	@$(ROOT)/scripts/run-app.sh $(BIN)
+
+.PHONY: dev
+dev: deps ## Live-reloading development build (wails dev)
+	$(WAILS) dev -nosyncgomod
+
+.PHONY: bindings
+bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound Go methods
+	$(WAILS) generate module
+
+# ---------------------------------------------------------------- test ----
+
+.PHONY: test
+test: deps deps-test lint bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
+	@echo "make test: all checks passed"
+
+.PHONY: lint
+lint: deps-tools ## gofmt, go vet, staticcheck
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go'))"; \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	$(STATICCHECK) ./...
+
+.PHONY: bindings-check
+bindings-check: bindings ## Fail when the committed frontend/wailsjs is out of date
+	@if ! git diff --quiet -- frontend/wailsjs || [ -n "$$(git ls-files --others --exclude-standard frontend/wailsjs)" ]; then \
+	  echo "frontend/wailsjs is out of date: run 'make bindings' and commit the result"; \
+	  git --no-pager diff --stat -- frontend/wailsjs; exit 1; fi
+
+.PHONY: go-test
+go-test: ## Go tests with the race detector, against a real Secret Service
+	bash .ci/keyring-session.sh env OUTLOOK_CONNECT_KEYRING_IT=1 go test -race -count=1 ./...
+
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz: ## Run each fuzz target briefly
+	go test -run='^$$' -fuzz='^FuzzCallback$$' -fuzztime=$(FUZZTIME) ./app/msauth/
+	go test -run='^$$' -fuzz='^FuzzDecodeCalendar$$' -fuzztime=$(FUZZTIME) ./app/recall/
+
+.PHONY: bench
+bench: ## Benchmarks: sign-in overhead, event listing, demo start, keychain and file writes
+	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/demo/ ./app/vault/ ./app/store/
+
+.PHONY: frontend-check frontend-test
+frontend-check: deps-frontend ## svelte-check (types and a11y)
+	cd frontend && npm run check
+
+frontend-test: deps-frontend ## Vitest component tests
+	cd frontend && npm test
+
+.PHONY: smoke
+smoke: build ## Start the built binary under Xvfb, screenshot it, stop it with SIGTERM
+	bash .ci/keyring-session.sh bash scripts/smoke-test.sh $(BIN) $(ARTIFACTS)
+
+.PHONY: e2e
+e2e: deps-frontend ## Playwright end-to-end tests against the dev binary in demo mode
+	bash .ci/keyring-session.sh bash scripts/e2e.sh $(ARTIFACTS)
+
+.PHONY: package
+package: deps ## Linux .deb/.rpm, Windows installer, SHA256SUMS into build/bin/
+	WAILS=$(WAILS) VERSION=$(VERSION) PROFILE=$(PROFILE) bash scripts/package.sh
+
+.PHONY: package-test
+package-test: ## Check every package artifact (contents, install/remove, signing)
+	WAILS=$(WAILS) bash scripts/package-test.sh
+
+.PHONY: workflows-check
+workflows-check: ## actionlint over .github/workflows
+	bash scripts/lint-workflows.sh
+
+.PHONY: clean
+clean: ## Remove build output and test artifacts
+	rm -rf build/bin $(ARTIFACTS)
+	find frontend/dist -mindepth 1 ! -name .gitkeep -delete
