@@ -1,0 +1,238 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const appBinary = process.env.E2E_APP_BIN ?? '';
+const assetDir = join(root, 'frontend', 'dist');
+export const artifacts = resolve(process.env.E2E_ARTIFACTS ?? join(root, 'test-artifacts'));
+export const shotsDir = join(artifacts, 'screens');
+
+/** The demo world's control API (app/demo/control.go). */
+export class Control {
+  constructor(readonly url: string) {}
+  private async post(path: string, body: unknown): Promise<void> {
+    const res = await fetch(this.url + path, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
+  }
+  async calendars(): Promise<{ ID: string; Email: string; Status: string }[]> {
+    return (await fetch(this.url + '/calendars')).json();
+  }
+  identityFault(name: string, on = true) {
+    return this.post('/identity/fault', { name, on });
+  }
+  recallFault(fault: { method: string; path: string; status: number; times?: number }) {
+    return this.post('/recall/fault', fault);
+  }
+  reset() {
+    return this.post('/reset', {});
+  }
+  setCalendarStatus(id: string, status: string, detail: Record<string, unknown>) {
+    return this.post('/calendars/status', { id, status, detail });
+  }
+}
+
+export interface AppOptions {
+  /** Extra environment, e.g. DBUS_SESSION_BUS_ADDRESS=disabled: */
+  env?: Record<string, string>;
+  /** Whether the demo control API must come up (false when the app cannot reach demo mode). */
+  expectControl?: boolean;
+}
+
+export class RunningApp {
+  control!: Control;
+  keyringService = '';
+  private seenUrls = 0;
+  constructor(
+    readonly page: Page,
+    readonly proc: ChildProcess,
+    readonly dir: string,
+    readonly configDir: string,
+    readonly urlFile: string,
+    readonly logFile: string,
+  ) {}
+
+  /** The sign-in URL the app asked the "browser" to open, waiting for a new one. */
+  async nextSignInURL(): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const lines = existsSync(this.urlFile) ? readFileSync(this.urlFile, 'utf8').trim().split('\n').filter(Boolean) : [];
+      if (lines.length > this.seenUrls) {
+        this.seenUrls = lines.length;
+        return lines[lines.length - 1];
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the app did not open the browser');
+  }
+
+  /** Opens the sign-in page in a second tab, as the person's browser would. */
+  async openSignIn(): Promise<Page> {
+    const url = await this.nextSignInURL();
+    const tab = await this.page.context().newPage();
+    await tab.goto(url);
+    return tab;
+  }
+
+  async shot(name: string) {
+    mkdirSync(shotsDir, { recursive: true });
+    // Finished animations: a dialog mid-fade makes a misleading picture.
+    await this.page.screenshot({ path: join(shotsDir, `${name}.png`), animations: 'disabled' });
+  }
+
+  /** The keychain item stored under this username, or undefined. */
+  keychainValue(username: string, service = this.keyringService): string | undefined {
+    try {
+      return execFileSync('secret-tool', ['lookup', 'service', service, 'username', username], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      return undefined; // not found: secret-tool exits 1
+    }
+  }
+
+  /** How many keychain items the app keeps under its service name. */
+  keychainCount(service = this.keyringService): number {
+    try {
+      const out = execFileSync('secret-tool', ['search', '--all', 'service', service], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      return out.split('\n').filter((l) => l.startsWith('[')).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Files under the config folder and the app's own output that contain needle. */
+  filesContaining(needle: string): string[] {
+    const hits: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (readFileSync(p).includes(needle)) hits.push(p);
+      }
+    };
+    if (existsSync(this.configDir)) walk(this.configDir);
+    if (readFileSync(this.logFile).includes(needle)) hits.push(this.logFile);
+    return hits;
+  }
+
+  filesUnderConfig(): string[] {
+    const files: string[] = [];
+    const walk = (dir: string, rel: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p, join(rel, name));
+        else files.push(join(rel, name));
+      }
+    };
+    if (existsSync(this.configDir)) walk(this.configDir, '');
+    return files.sort();
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function launchApp(page: Page, opts: AppOptions = {}): Promise<RunningApp> {
+  if (!appBinary) throw new Error('E2E_APP_BIN is not set: run the suite with scripts/e2e.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'oc-e2e-'));
+  const configDir = join(dir, 'config');
+  const urlFile = join(dir, 'urls.txt');
+  const logFile = join(dir, 'app.log');
+  const controlFile = join(dir, 'control.json');
+  const port = await freePort();
+  const service = `Outlook Connect e2e ${process.pid}-${port}`;
+  const log = openSync(logFile, 'a');
+  const proc = spawn(appBinary, ['-assetdir', assetDir, '-devserver', `127.0.0.1:${port}`], {
+    env: {
+      ...process.env,
+      OUTLOOK_CONNECT_CONFIG_DIR: configDir,
+      OUTLOOK_CONNECT_KEYRING_SERVICE: service,
+      OUTLOOK_CONNECT_LOG_LEVEL: 'debug',
+      OUTLOOK_CONNECT_DEMO_CONTROL_FILE: controlFile,
+      BROWSER: `${join(here, 'record-url.sh')} %s`,
+      E2E_URL_FILE: urlFile,
+      ...opts.env,
+    },
+    stdio: ['ignore', log, log],
+  });
+  const app = new RunningApp(page, proc, dir, configDir, urlFile, logFile);
+  try {
+    await waitFor('the dev server', async () => ((await fetch(`http://127.0.0.1:${port}/`)).ok ? true : undefined));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (window as any).go?.app?.App !== undefined);
+    if (opts.expectControl !== false) {
+      const desc = await waitFor('the demo control file', () =>
+        existsSync(controlFile) ? JSON.parse(readFileSync(controlFile, 'utf8')) : undefined,
+      );
+      app.control = new Control(desc.control_url);
+      app.keyringService = desc.keyring_service;
+    }
+  } catch (err) {
+    await app.stop();
+    throw new Error(`${err}\n--- app log ---\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+  }
+  return app;
+}
+
+export const test = base.extend<{ app: RunningApp }>({
+  app: async ({ page }, use, testInfo) => {
+    const app = await launchApp(page);
+    await use(app);
+    await app.stop();
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('app.log', { path: app.logFile, contentType: 'text/plain' });
+    }
+  },
+});
+
+export { expect };
+
+/** Connects through the demo sign-in page and waits for the Connected screen. */
+export async function connectThroughDemo(app: RunningApp): Promise<Page> {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Connect Outlook calendar' }).click();
+  await expect(page.getByRole('heading', { name: 'Finish signing in in your browser' })).toBeVisible();
+  const signIn = await app.openSignIn();
+  await signIn.getByRole('button', { name: 'Accept' }).click();
+  await expect(signIn.getByText(/signed in/i).first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Your calendar is connected' })).toBeVisible({ timeout: 30_000 });
+  return signIn;
+}

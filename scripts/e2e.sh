@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# e2e.sh ARTIFACT_DIR [PLAYWRIGHT ARGS…] — the Playwright end-to-end suite: builds the frontend
+# and the dev binary (whose dev server lets a browser call the bound Go
+# methods, wails.md §4b), then runs frontend/e2e under Xvfb. Expects to run
+# inside .ci/keyring-session.sh (a real, unlocked Secret Service).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+artifacts="$(mkdir -p "$1" && cd "$1" && pwd)"
+shift
+cd "$root"
+
+(cd frontend && npm run build >/dev/null)
+# Outside build/bin, which packaging empties.
+bindir="$(mktemp -d)"
+trap 'rm -rf "$bindir"' EXIT
+go build -tags dev,webkit2_41 -gcflags "all=-N -l" -o "$bindir/outlook-connect-dev" .
+
+export E2E_APP_BIN="$bindir/outlook-connect-dev" E2E_ARTIFACTS="$artifacts"
+rm -rf "$artifacts/screens" "$artifacts/e2e-results"
+cd frontend
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" npx playwright test -c e2e/playwright.config.ts "$@"
+echo "e2e: screenshots in $artifacts/screens"
