@@ -233,23 +233,47 @@ func oauthError(err error) (code, description string) {
 	return code, description
 }
 
-func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request) {
+// calendarFields is a create or PATCH body, validated. PATCH is partial:
+// every field is optional, with the same rules as create (recall-api.md
+// §2.2); has* says which fields the body carried.
+type calendarFields struct {
+	platform, clientID, secret, token                                   string
+	email, webhook                                                      *string
+	hasPlatform, hasClientID, hasSecret, hasToken, hasEmail, hasWebhook bool
+}
+
+func parseCalendarFields(m map[string]json.RawMessage, create bool) (calendarFields, fieldErrors) {
+	var f calendarFields
+	errs := fieldErrors{}
+	f.platform, f.hasPlatform = stringField(m, "platform", 64, create, errs)
+	if f.hasPlatform && !platforms[f.platform] {
+		errs.add("platform", msgChoice(f.platform))
+	}
+	f.clientID, f.hasClientID = stringField(m, "oauth_client_id", maxClientID, create, errs)
+	f.secret, f.hasSecret = stringField(m, "oauth_client_secret", maxClientSecret, create, errs)
+	f.token, f.hasToken = stringField(m, "oauth_refresh_token", maxRefreshToken, create, errs)
+	f.email, f.hasEmail = nullableEmail(m, errs)
+	f.webhook, f.hasWebhook = optionalURL(m, errs)
+	return f, errs
+}
+
+// readObject reads a JSON object body, answering the documented parse
+// error when it is not one.
+func readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, bool) {
 	body, _ := io.ReadAll(r.Body)
 	m, ok := decodeObject(body)
 	if !ok {
 		writeParseError(w)
+	}
+	return m, ok
+}
+
+func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request) {
+	m, ok := readObject(w, r)
+	if !ok {
 		return
 	}
-	errs := fieldErrors{}
-	platform, _ := stringField(m, "platform", 64, true, errs)
-	if platform != "" && !platforms[platform] {
-		errs.add("platform", msgChoice(platform))
-	}
-	clientID, _ := stringField(m, "oauth_client_id", maxClientID, true, errs)
-	secret, _ := stringField(m, "oauth_client_secret", maxClientSecret, true, errs)
-	token, _ := stringField(m, "oauth_refresh_token", maxRefreshToken, true, errs)
-	email, _ := nullableEmail(m, errs)
-	webhook, hasWebhook := optionalURL(m, errs)
+	f, errs := parseCalendarFields(m, true)
 	if len(errs) > 0 {
 		writeInvalid(w, errs)
 		return
@@ -259,15 +283,15 @@ func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	c := &calendar{
 		id:           s.newID(),
-		platform:     platform,
-		clientID:     clientID,
-		clientSecret: secret,
-		refreshToken: token,
-		oauthEmail:   email,
+		platform:     f.platform,
+		clientID:     f.clientID,
+		clientSecret: f.secret,
+		refreshToken: f.token,
+		oauthEmail:   f.email,
 		createdAt:    now,
 	}
-	if hasWebhook {
-		c.webhookURL = webhook
+	if f.hasWebhook {
+		c.webhookURL = f.webhook
 	}
 	s.calendars[c.id] = c
 	// 201 with status "connecting" and platform_email null; the grant is
@@ -378,24 +402,11 @@ func (s *Server) listCalendars(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) patchCalendar(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m, ok := decodeObject(body)
+	m, ok := readObject(w, r)
 	if !ok {
-		writeParseError(w)
 		return
 	}
-	// PATCH is partial: every field optional, same rules as create
-	// (recall-api.md §2.2).
-	errs := fieldErrors{}
-	platform, hasPlatform := stringField(m, "platform", 64, false, errs)
-	if hasPlatform && !platforms[platform] {
-		errs.add("platform", msgChoice(platform))
-	}
-	clientID, hasClientID := stringField(m, "oauth_client_id", maxClientID, false, errs)
-	secret, hasSecret := stringField(m, "oauth_client_secret", maxClientSecret, false, errs)
-	token, hasToken := stringField(m, "oauth_refresh_token", maxRefreshToken, false, errs)
-	email, hasEmail := nullableEmail(m, errs)
-	webhook, hasWebhook := optionalURL(m, errs)
+	f, errs := parseCalendarFields(m, false)
 	if len(errs) > 0 {
 		writeInvalid(w, errs)
 		return
@@ -407,23 +418,23 @@ func (s *Server) patchCalendar(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, notFoundBody)
 		return
 	}
-	if hasPlatform {
-		c.platform = platform
+	if f.hasPlatform {
+		c.platform = f.platform
 	}
-	if hasClientID {
-		c.clientID = clientID
+	if f.hasClientID {
+		c.clientID = f.clientID
 	}
-	if hasSecret {
-		c.clientSecret = secret
+	if f.hasSecret {
+		c.clientSecret = f.secret
 	}
-	if hasToken {
-		c.refreshToken = token
+	if f.hasToken {
+		c.refreshToken = f.token
 	}
-	if hasEmail {
-		c.oauthEmail = email
+	if f.hasEmail {
+		c.oauthEmail = f.email
 	}
-	if hasWebhook {
-		c.webhookURL = webhook
+	if f.hasWebhook {
+		c.webhookURL = f.webhook
 	}
 	c.updatedAt = s.opts.Now()
 	// A new refresh token, a rotated secret or an empty body kicks off a

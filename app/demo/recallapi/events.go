@@ -2,7 +2,6 @@ package recallapi
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -181,10 +180,8 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 
 // scheduleBot implements POST /calendar-events/{id}/bot/ (recall-api.md §4.1).
 func (s *Server) scheduleBot(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m, ok := decodeObject(body)
+	m, ok := readObject(w, r)
 	if !ok {
-		writeParseError(w)
 		return
 	}
 	errs := fieldErrors{}
