@@ -26,6 +26,7 @@ type recordingRuntime struct {
 	mu        sync.Mutex
 	events    []string // event name + JSON payload
 	clipboard string
+	saveTo    string // what the save dialog answers; "" = cancelled
 }
 
 func (r *recordingRuntime) Emit(event string, data any) {
@@ -42,8 +43,12 @@ func (r *recordingRuntime) ClipboardSetText(text string) error {
 	return nil
 }
 
-func (r *recordingRuntime) SaveFileDialog(string, string) (string, error) { return "", nil }
-func (r *recordingRuntime) ShowWindow()                                   {}
+func (r *recordingRuntime) SaveFileDialog(string, string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.saveTo, nil
+}
+func (r *recordingRuntime) ShowWindow() {}
 
 func (r *recordingRuntime) allEvents() string {
 	r.mu.Lock()
@@ -244,5 +249,123 @@ func TestBindingsHaveNoSideEffectsBeforeStartup(t *testing.T) {
 	_ = New(Options{LookupEnv: envFrom(map[string]string{config.EnvConfigDir: filepath.Join(dir, "cfg")})})
 	if _, err := os.Stat(filepath.Join(dir, "cfg")); !os.IsNotExist(err) {
 		t.Fatalf("New created the config folder: %v", err)
+	}
+}
+
+// TestSetupLeavesAndReentersDemoMode: saving real settings on the Setup
+// screen rewires the app at once (config:changed reaches the UI), secrets
+// go to the keychain, not settings.json, and Reset returns to demo mode.
+func TestSetupLeavesAndReentersDemoMode(t *testing.T) {
+	service := requireKeychain(t)
+	svc, err := demo.Start(demo.Options{ConnectDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close() })
+	dir := t.TempDir()
+	a, rt := startApp(t, map[string]string{
+		config.EnvConfigDir:      dir,
+		config.EnvKeyringService: service,
+	})
+	if info, _ := a.GetAppInfo(); !info.Demo || info.DemoReason != config.DemoUnconfigured {
+		t.Fatalf("with nothing configured the app is in demo mode: %+v", info)
+	}
+
+	in := config.SetupInput{
+		ClientID:      svc.ClientID,
+		ClientSecret:  svc.ClientSecret,
+		Authority:     svc.MicrosoftURL(),
+		RecallBaseURL: svc.RecallURL(),
+		RecallAPIKey:  svc.RecallAPIKey,
+	}
+	if res, _ := a.ValidateSetup(config.SetupInput{ClientID: "nope"}); res.OK {
+		t.Fatal("a bad client id must not validate")
+	}
+	if res, _ := a.TestRecall(in); !res.OK {
+		t.Fatalf("TestRecall against the fake: %+v", res)
+	}
+	res, err := a.SaveSetup(in)
+	if err != nil || !res.Validation.OK {
+		t.Fatalf("SaveSetup: %+v %v", res, err)
+	}
+	info, _ := a.GetAppInfo()
+	if info.Demo || !info.Configured {
+		t.Fatalf("after saving, the app is configured: %+v", info)
+	}
+	if !strings.Contains(rt.allEvents(), EventConfigChanged+" ") {
+		t.Error("the UI was not told about the new configuration")
+	}
+	settings, err := os.ReadFile(filepath.Join(dir, "settings.json"))
+	if err != nil || !strings.Contains(string(settings), svc.ClientID) {
+		t.Fatalf("settings.json should hold the client id: %v", err)
+	}
+	for _, secret := range []string{svc.ClientSecret, svc.RecallAPIKey} {
+		if strings.Contains(string(settings), secret) {
+			t.Fatal("a secret was written to settings.json")
+		}
+	}
+
+	// The rewired app really uses the saved settings: a sign-in reaches
+	// this fake identity platform.
+	svc.Identity.Faults().SetAutoAccept(true)
+	st, _ := a.Connect()
+	if st.SignIn == nil {
+		t.Fatalf("Connect after setup: %+v", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
+		t.Fatal(err)
+	}
+	waitForPhase(t, a, connect.PhaseConnected)
+	if n := len(svc.Recall.Calendars()); n != 1 {
+		t.Fatalf("want the calendar in the configured Recall, got %d", n)
+	}
+
+	view, err := a.ResetSetup()
+	if err != nil || !view.Demo {
+		t.Fatalf("ResetSetup: %+v %v", view, err)
+	}
+	if info, _ := a.GetAppInfo(); !info.Demo {
+		t.Fatalf("after Reset the app is back in demo mode: %+v", info)
+	}
+}
+
+// TestExportWritesAProtectedFile: the exported setup file lands where the
+// person chose, readable only by them, and encrypted when it has secrets.
+func TestExportWritesAProtectedFile(t *testing.T) {
+	service := requireKeychain(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "export", "setup.json.age")
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	a, rt := startApp(t, map[string]string{
+		config.EnvConfigDir:      filepath.Join(dir, "cfg"),
+		config.EnvKeyringService: service,
+		config.EnvClientID:       "11111111-2222-4333-8444-555555555555",
+		config.EnvClientSecret:   "example-client-secret-value",
+		config.EnvRecallAPIKey:   "example-recall-api-key",
+	})
+	rt.saveTo = target
+	res, err := a.ExportSetupFile(config.ExportOptions{IncludeSecrets: true, Passphrase: "correct horse battery"})
+	if err != nil || res.Cancelled || res.Path != target {
+		t.Fatalf("export: %+v %v", res, err)
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("exported file mode %v, want 0600", fi.Mode().Perm())
+	}
+	data, _ := os.ReadFile(target)
+	if !strings.HasPrefix(string(data), "-----BEGIN AGE ENCRYPTED FILE-----") || strings.Contains(string(data), "example-client-secret-value") {
+		t.Error("an export with secrets must be encrypted")
+	}
+
+	rt.saveTo = ""
+	if res, err := a.ExportSetupFile(config.ExportOptions{}); err != nil || !res.Cancelled {
+		t.Errorf("a cancelled save dialog: %+v %v", res, err)
 	}
 }
