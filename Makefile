@@ -88,6 +88,11 @@ dev: deps ## Live-reloading development build (wails dev)
 .PHONY: bindings
 bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound Go methods
 	$(WAILS) generate module
+	@# Wails writes these files with modes that depend on the command and on
+	@# whether they existed; use the ones `wails dev` leaves, so neither
+	@# command shows a mode-only change in git status.
+	@chmod 755 frontend/wailsjs/go/*.ts frontend/wailsjs/go/*/*
+	@chmod 644 frontend/wailsjs/runtime/*
 
 # ---------------------------------------------------------------- test ----
 
