@@ -66,9 +66,18 @@ type App struct {
 	rtMu sync.RWMutex
 	rt   Runtime
 
-	mu    sync.Mutex // guards base and world while rewiring
-	base  *base
-	world *world
+	mu           sync.Mutex // guards base, world and setupProblem
+	base         *base
+	world        *world
+	setupProblem *problem.Problem
+	reloadMu     sync.Mutex // one rewiring at a time
+}
+
+// wiring is a consistent snapshot of what the bound methods work with.
+type wiring struct {
+	base         *base
+	world        *world
+	setupProblem *problem.Problem
 }
 
 func newApp(opts Options) *App {
@@ -94,11 +103,11 @@ func (a *App) setRuntime(rt Runtime) {
 }
 
 // current waits until start-up has finished and returns the wiring.
-func (a *App) current() (*base, *world) {
+func (a *App) current() wiring {
 	<-a.ready
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.base, a.world
+	return wiring{base: a.base, world: a.world, setupProblem: a.setupProblem}
 }
 
 // opContext bounds a UI-triggered operation. Keychain prompts can take a
@@ -111,7 +120,7 @@ func opContext() (context.Context, context.CancelFunc) {
 // withService runs fn on the connect service, or returns the setup problem
 // when the configuration cannot be used.
 func (a *App) withService(fn func(ctx context.Context, s *connect.Service) connect.State) (connect.State, error) {
-	_, w := a.current()
+	w := a.current().world
 	if w == nil || w.connect == nil {
 		// The configuration cannot be used; AppInfo.SetupProblem says why
 		// and the UI shows it instead of the Connect screen.
@@ -183,24 +192,21 @@ func (a *App) DismissProblem() (connect.State, error) {
 func (a *App) RetryStartup() (AppInfo, error) {
 	<-a.ready
 	a.reload()
-	b, w := a.current()
-	return a.info(b, w), nil
+	return a.info(a.current()), nil
 }
 
 // GetAppInfo returns the version, mode and folders.
 func (a *App) GetAppInfo() (AppInfo, error) {
-	b, w := a.current()
-	return a.info(b, w), nil
+	return a.info(a.current()), nil
 }
 
-func (a *App) info(b *base, w *world) AppInfo {
-	info := AppInfo{Version: a.opts.Version, Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	if b != nil {
-		info.ConfigDir = b.configDir
-		info.LogsDir = filepath.Join(b.configDir, "logs")
-		info.SetupProblem = b.setupProblem
+func (a *App) info(c wiring) AppInfo {
+	info := AppInfo{Version: a.opts.Version, Platform: runtime.GOOS + "/" + runtime.GOARCH, SetupProblem: c.setupProblem}
+	if c.base != nil && c.base.configDir != "" {
+		info.ConfigDir = c.base.configDir
+		info.LogsDir = filepath.Join(c.base.configDir, "logs")
 	}
-	if w != nil {
+	if w := c.world; w != nil {
 		info.Demo = w.resolved.Demo
 		info.DemoReason = w.resolved.DemoReason
 		info.Configured = !w.resolved.Demo
@@ -210,11 +216,11 @@ func (a *App) info(b *base, w *world) AppInfo {
 
 // OpenLogsFolder shows the logs folder in the file manager.
 func (a *App) OpenLogsFolder() error {
-	b, _ := a.current()
-	if b == nil {
-		return errors.New("the logs folder is not known yet")
+	info := a.info(a.current())
+	if info.LogsDir == "" {
+		return errors.New("the logs folder is not known: check OUTLOOK_CONNECT_CONFIG_DIR")
 	}
-	dir := filepath.Join(b.configDir, "logs")
+	dir := info.LogsDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return errors.New("the logs folder could not be created")
 	}
@@ -228,7 +234,7 @@ func (a *App) CopyText(text string) error {
 
 // GetSetup returns the setup screen's values and where each came from.
 func (a *App) GetSetup() (config.SetupView, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	return b.config.View(ctx)
@@ -236,13 +242,13 @@ func (a *App) GetSetup() (config.SetupView, error) {
 
 // ValidateSetup checks the setup screen's values without saving them.
 func (a *App) ValidateSetup(in config.SetupInput) (config.ValidationResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	return b.config.Validate(in), nil
 }
 
 // SaveSetup validates and saves the settings, then rewires the app.
 func (a *App) SaveSetup(in config.SetupInput) (config.SaveResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	res, err := b.config.Save(ctx, in)
@@ -256,7 +262,7 @@ func (a *App) SaveSetup(in config.SetupInput) (config.SaveResult, error) {
 // ResetSetup forgets saved settings and secrets (back to demo mode unless
 // the environment or a baked profile configures the app).
 func (a *App) ResetSetup() (config.SetupView, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	if err := b.config.Reset(ctx); err != nil {
@@ -268,7 +274,7 @@ func (a *App) ResetSetup() (config.SetupView, error) {
 
 // TestRecall checks the Recall key against the chosen region.
 func (a *App) TestRecall(in config.SetupInput) (config.TestResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	return b.config.TestRecall(ctx, in), nil
@@ -277,7 +283,7 @@ func (a *App) TestRecall(in config.SetupInput) (config.TestResult, error) {
 // TestMicrosoft checks the Microsoft settings as far as possible without a
 // sign-in.
 func (a *App) TestMicrosoft(in config.SetupInput) (config.TestResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	return b.config.TestMicrosoft(ctx, in), nil
@@ -285,7 +291,7 @@ func (a *App) TestMicrosoft(in config.SetupInput) (config.TestResult, error) {
 
 // ImportSetupFile imports a setup file an admin handed out.
 func (a *App) ImportSetupFile(contents string, passphrase string) (config.ImportResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	res, err := b.config.Import(ctx, []byte(contents), passphrase)
@@ -299,7 +305,7 @@ func (a *App) ImportSetupFile(contents string, passphrase string) (config.Import
 // ExportSetupFile writes the current settings to a setup file the person
 // chooses.
 func (a *App) ExportSetupFile(opts config.ExportOptions) (ExportResult, error) {
-	b, _ := a.current()
+	b := a.current().base
 	ctx, cancel := opContext()
 	defer cancel()
 	data, name, err := b.config.Export(ctx, opts)
@@ -321,8 +327,7 @@ func (a *App) ExportSetupFile(opts config.ExportOptions) (ExportResult, error) {
 
 // GetDiagnostics returns a redacted report for support.
 func (a *App) GetDiagnostics() (string, error) {
-	b, w := a.current()
 	ctx, cancel := opContext()
 	defer cancel()
-	return a.diagnostics(ctx, b, w), nil
+	return a.diagnostics(ctx, a.current()), nil
 }

@@ -369,3 +369,29 @@ func TestExportWritesAProtectedFile(t *testing.T) {
 		t.Errorf("a cancelled save dialog: %+v %v", res, err)
 	}
 }
+
+// TestReloadIsSafeWhileTheUIReads: the UI keeps calling while a reload
+// rebuilds the wiring (run with -race).
+func TestReloadIsSafeWhileTheUIReads(t *testing.T) {
+	a, _ := startApp(t, map[string]string{
+		config.EnvConfigDir:      t.TempDir(),
+		config.EnvKeyringService: "Outlook Connect test unused",
+		config.EnvClientID:       "not-a-guid",
+	})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				_, _ = a.GetAppInfo()
+				_, _ = a.GetState()
+				_, _ = a.RetryStartup()
+			}
+		}()
+	}
+	wg.Wait()
+	if info, _ := a.GetAppInfo(); info.SetupProblem == nil {
+		t.Fatal("the setup problem must survive reloads")
+	}
+}

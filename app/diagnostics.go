@@ -14,9 +14,10 @@ import (
 
 // diagnostics builds the "Copy diagnostics" report: enough for support to
 // see what happened, scrubbed of every secret the app knows.
-func (a *App) diagnostics(ctx context.Context, b *base, w *world) string {
+func (a *App) diagnostics(ctx context.Context, c wiring) string {
 	var sb strings.Builder
-	info := a.info(b, w)
+	b, w := c.base, c.world
+	info := a.info(c)
 	fmt.Fprintf(&sb, "Outlook Connect %s (%s, Go %s)\n", info.Version, info.Platform, runtime.Version())
 	fmt.Fprintf(&sb, "Generated: %s\n", time.Now().UTC().Format(time.RFC3339))
 	mode := "configured"

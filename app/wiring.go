@@ -25,14 +25,16 @@ import (
 // base is what lives for the whole process: folders, logs, keychain access
 // and the configuration manager.
 type base struct {
-	configDir    string
-	browser      string // BROWSER, for opening the sign-in page
-	logger       *slog.Logger
-	guard        *logging.Guard
-	logCloser    io.Closer
-	vault        *vault.Vault
-	config       *config.Manager
-	setupProblem *problem.Problem
+	configDir string
+	browser   string // BROWSER, for opening the sign-in page
+	logger    *slog.Logger
+	guard     *logging.Guard
+	logCloser io.Closer
+	vault     *vault.Vault
+	config    *config.Manager
+	// startProblem is an environment or keychain problem found at start;
+	// it outlives every reload.
+	startProblem *problem.Problem
 }
 
 // world is what depends on the resolved configuration; it is rebuilt when
@@ -64,9 +66,9 @@ func (a *App) start(ctx context.Context) {
 	defer close(a.ready)
 	a.lifeCtx = ctx
 	b := a.newBase()
-	w := a.newWorld(ctx, b)
+	w, p := a.newWorld(ctx, b)
 	a.mu.Lock()
-	a.base, a.world = b, w
+	a.base, a.world, a.setupProblem = b, w, p
 	a.mu.Unlock()
 	b.logger.Info("app.started", "version", a.opts.Version, "demo", w != nil && w.resolved.Demo)
 }
@@ -90,6 +92,9 @@ func (a *App) stop() {
 // reload re-resolves the configuration after setup changed and rebuilds
 // the world, then tells the UI.
 func (a *App) reload() {
+	// One reload at a time, or two could each build a world and one leak.
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	a.mu.Lock()
 	b, old := a.base, a.world
 	a.world = nil
@@ -97,12 +102,12 @@ func (a *App) reload() {
 	old.close()
 	// The new world lives as long as the app, not as long as the request
 	// that triggered the reload.
-	w := a.newWorld(a.lifeCtx, b)
+	w, p := a.newWorld(a.lifeCtx, b)
 	a.mu.Lock()
-	a.world = w
+	a.world, a.setupProblem = w, p
 	a.mu.Unlock()
 	rt := a.runtime()
-	rt.Emit(EventConfigChanged, a.info(b, w))
+	rt.Emit(EventConfigChanged, a.info(wiring{base: b, world: w, setupProblem: p}))
 	if w != nil && w.connect != nil {
 		rt.Emit(EventStateChanged, w.connect.State())
 	}
@@ -114,7 +119,7 @@ func (a *App) newBase() *base {
 	if err != nil {
 		// An unusable environment is shown on an error card; the app does
 		// not quietly fall back to demo mode or write anywhere.
-		b.setupProblem = problem.From(err)
+		b.startProblem = problem.From(err)
 		basics = config.Basics{KeyringService: config.DefaultKeyringService, LogLevel: slog.LevelInfo}
 	}
 	b.configDir = basics.ConfigDir
@@ -138,8 +143,8 @@ func (a *App) newBase() *base {
 	b.logger, b.guard, b.logCloser = logger, guard, closer
 
 	v, err := vault.New(vault.Options{Service: basics.KeyringService})
-	if err != nil && b.setupProblem == nil {
-		b.setupProblem = problem.From(err)
+	if err != nil && b.startProblem == nil {
+		b.startProblem = problem.From(err)
 	}
 	b.vault = v
 
@@ -158,19 +163,18 @@ type nopCloser struct{}
 
 func (nopCloser) Close() error { return nil }
 
-// newWorld resolves the configuration and builds the use cases. It returns
-// nil (and records the problem) when the configuration cannot be used.
-func (a *App) newWorld(ctx context.Context, b *base) *world {
-	if b.configDir == "" {
-		return nil // the environment problem is already recorded
+// newWorld resolves the configuration and builds the use cases. When the
+// configuration cannot be used it returns no world and the problem to show.
+func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) {
+	if b.startProblem != nil {
+		return nil, b.startProblem
 	}
 	resolved, err := b.config.Resolve(ctx)
 	if err != nil {
-		b.setupProblem = problem.From(err)
-		b.logger.Warn("config.unusable", "code", b.setupProblem.Code)
-		return nil
+		p := problem.From(err)
+		b.logger.Warn("config.unusable", "code", p.Code)
+		return nil, p
 	}
-	b.setupProblem = nil
 	w := &world{resolved: resolved}
 
 	clientID, clientSecret := resolved.ClientID, resolved.ClientSecret.Reveal()
@@ -180,8 +184,7 @@ func (a *App) newWorld(ctx context.Context, b *base) *world {
 	if resolved.Demo {
 		svc, err := demo.Start(demo.Options{RedirectHost: resolved.RedirectHost})
 		if err != nil {
-			b.setupProblem = problem.From(fmt.Errorf("demo services: %w", err))
-			return nil
+			return nil, problem.From(fmt.Errorf("demo services: %w", err))
 		}
 		w.demo = svc
 		clientID, clientSecret = svc.ClientID, svc.ClientSecret
@@ -206,9 +209,8 @@ func (a *App) newWorld(ctx context.Context, b *base) *world {
 
 	rc, err := recall.New(recall.Config{BaseURL: recallURL, APIKey: apiKey, Version: a.opts.Version})
 	if err != nil {
-		b.setupProblem = problem.From(err)
 		w.close()
-		return nil
+		return nil, problem.From(err)
 	}
 	svc, err := connect.New(connect.Options{
 		Auth: signIn{cfg: msauth.Config{
@@ -228,13 +230,12 @@ func (a *App) newWorld(ctx context.Context, b *base) *world {
 		Logger:    b.logger,
 	})
 	if err != nil {
-		b.setupProblem = problem.From(err)
 		w.close()
-		return nil
+		return nil, problem.From(err)
 	}
 	w.connect = svc
 	svc.Start(ctx)
-	return w
+	return w, nil
 }
 
 // demoControlFileEnv names a file the app writes the demo control API's
