@@ -1,10 +1,14 @@
-import { test, expect, connectThroughDemo } from './harness';
+import { join } from 'node:path';
+import { test, expect, connectThroughDemo, shotsDir } from './harness';
 
 test('the person declines on the Microsoft page', async ({ app }) => {
   const { page } = app;
   await page.getByRole('button', { name: 'Connect Outlook calendar' }).click();
   const signIn = await app.openSignIn();
   await signIn.getByRole('button', { name: 'Cancel' }).click();
+  // The browser tab says, in plain words, what happened and where to go.
+  await expect(signIn.getByText(/Outlook Connect/).first()).toBeVisible();
+  await signIn.screenshot({ path: join(shotsDir, '24-browser-after-decline.png') });
 
   const card = page.getByRole('alert');
   await expect(card).toBeVisible();
