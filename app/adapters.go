@@ -170,19 +170,14 @@ func (s configSecrets) Delete(ctx context.Context, name config.SecretName) error
 	if s.vault == nil {
 		return errVaultMissing
 	}
-	var err error
+	// The vault treats deleting a missing item as success.
 	switch name {
 	case config.SecretMSClientSecret:
-		err = s.vault.DeleteClientSecret(ctx)
+		return s.vault.DeleteClientSecret(ctx)
 	case config.SecretRecallAPIKey:
-		err = s.vault.DeleteRecallAPIKey(ctx)
-	default:
-		return errors.New("unknown secret")
+		return s.vault.DeleteRecallAPIKey(ctx)
 	}
-	if vault.IsNotFound(err) {
-		return nil
-	}
-	return err
+	return errors.New("unknown secret")
 }
 
 var errVaultMissing = errors.New("the keychain is not available")

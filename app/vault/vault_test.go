@@ -870,3 +870,20 @@ func TestSecretsNeverAppearInErrors(t *testing.T) {
 		}
 	}
 }
+
+// Callers (the setup's Reset, Disconnect) rely on deleting a missing item
+// being a success, so they need no not-found special case of their own.
+func TestDeletingMissingItemsIsNotAnError(t *testing.T) {
+	t.Parallel()
+	v := newTestVault(t, newFake())
+	ctx := context.Background()
+	if err := v.DeleteClientSecret(ctx); err != nil {
+		t.Errorf("client secret: %v", err)
+	}
+	if err := v.DeleteRecallAPIKey(ctx); err != nil {
+		t.Errorf("recall key: %v", err)
+	}
+	if err := v.DeleteRefreshToken(ctx, "nobody@example.com"); err != nil {
+		t.Errorf("refresh token: %v", err)
+	}
+}
