@@ -30,6 +30,17 @@ const (
 	EnvBrowser        = "BROWSER"
 )
 
+// Meetings and background settings (issues 13 and 14), each also a
+// setup-file key and a Setup field.
+const (
+	EnvRecordingRule      = "OUTLOOK_CONNECT_RECORDING_RULE"
+	EnvRecordAcceptedOnly = "OUTLOOK_CONNECT_RECORD_ACCEPTED_ONLY"
+	EnvBotName            = "OUTLOOK_CONNECT_BOT_NAME"
+	EnvInternalDomains    = "OUTLOOK_CONNECT_INTERNAL_DOMAINS"
+	EnvKeepScheduling     = "OUTLOOK_CONNECT_KEEP_SCHEDULING"
+	EnvExpectedInstalls   = "OUTLOOK_CONNECT_EXPECTED_INSTALLS"
+)
+
 // Defaults for settings nobody set.
 const (
 	DefaultTenant         = "common"

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +82,8 @@ func New(opts Options) *Manager {
 	return m
 }
 
-// savedSettings is settings.json's data: never a secret.
+// savedSettings is settings.json's data: never a secret. Booleans and
+// numbers are JSON-typed; nil means "not saved" (a lower source applies).
 type savedSettings struct {
 	ClientID      string `json:"clientId,omitempty"`
 	Tenant        string `json:"tenant,omitempty"`
@@ -89,30 +92,85 @@ type savedSettings struct {
 	ResponseMode  string `json:"responseMode,omitempty"`
 	RecallRegion  string `json:"recallRegion,omitempty"`
 	RecallBaseURL string `json:"recallBaseUrl,omitempty"`
+
+	DefaultRecordingRule string   `json:"defaultRecordingRule,omitempty"`
+	DefaultAcceptedOnly  *bool    `json:"defaultAcceptedOnly,omitempty"`
+	BotName              string   `json:"botName,omitempty"`
+	InternalDomains      []string `json:"internalDomains,omitempty"`
+	KeepScheduling       *bool    `json:"keepScheduling,omitempty"`
+	ExpectedInstalls     *int     `json:"expectedInstalls,omitempty"`
 }
 
 func (s savedSettings) toMap() map[string]string {
 	return map[string]string{
-		FieldClientID:      s.ClientID,
-		FieldTenant:        s.Tenant,
-		FieldAuthority:     s.Authority,
-		FieldRedirectHost:  s.RedirectHost,
-		FieldResponseMode:  s.ResponseMode,
-		FieldRecallRegion:  s.RecallRegion,
-		FieldRecallBaseURL: s.RecallBaseURL,
+		FieldClientID:             s.ClientID,
+		FieldTenant:               s.Tenant,
+		FieldAuthority:            s.Authority,
+		FieldRedirectHost:         s.RedirectHost,
+		FieldResponseMode:         s.ResponseMode,
+		FieldRecallRegion:         s.RecallRegion,
+		FieldRecallBaseURL:        s.RecallBaseURL,
+		FieldDefaultRecordingRule: s.DefaultRecordingRule,
+		FieldDefaultAcceptedOnly:  boolText(s.DefaultAcceptedOnly),
+		FieldBotName:              s.BotName,
+		FieldInternalDomains:      strings.Join(s.InternalDomains, ", "),
+		FieldKeepScheduling:       boolText(s.KeepScheduling),
+		FieldExpectedInstalls:     intText(s.ExpectedInstalls),
 	}
 }
 
+// settingsFromMap takes normalised values (validateInput's output, or
+// toMap's for locked fields).
 func settingsFromMap(v map[string]string) savedSettings {
 	return savedSettings{
-		ClientID:      v[FieldClientID],
-		Tenant:        v[FieldTenant],
-		Authority:     v[FieldAuthority],
-		RedirectHost:  v[FieldRedirectHost],
-		ResponseMode:  v[FieldResponseMode],
-		RecallRegion:  v[FieldRecallRegion],
-		RecallBaseURL: v[FieldRecallBaseURL],
+		ClientID:             v[FieldClientID],
+		Tenant:               v[FieldTenant],
+		Authority:            v[FieldAuthority],
+		RedirectHost:         v[FieldRedirectHost],
+		ResponseMode:         v[FieldResponseMode],
+		RecallRegion:         v[FieldRecallRegion],
+		RecallBaseURL:        v[FieldRecallBaseURL],
+		DefaultRecordingRule: v[FieldDefaultRecordingRule],
+		DefaultAcceptedOnly:  textBool(v[FieldDefaultAcceptedOnly]),
+		BotName:              v[FieldBotName],
+		InternalDomains:      splitDomains(v[FieldInternalDomains]),
+		KeepScheduling:       textBool(v[FieldKeepScheduling]),
+		ExpectedInstalls:     textInt(v[FieldExpectedInstalls]),
 	}
+}
+
+// boolText and intText give typed optional values the string form the
+// field checks take; "" when unset.
+func boolText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
+func intText(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
+// textBool and textInt undo boolText and intText for checked values;
+// anything else is nil (not set).
+func textBool(s string) *bool {
+	b, ok := parseBool(s)
+	if !ok {
+		return nil
+	}
+	return &b
+}
+
+func textInt(s string) *int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil
+	}
+	return &n
 }
 
 // layers holds the raw values of each source, highest first.
@@ -195,11 +253,15 @@ type effective struct {
 }
 
 var defaults = map[string]string{
-	FieldTenant:       DefaultTenant,
-	FieldAuthority:    DefaultAuthority,
-	FieldRedirectHost: DefaultRedirectHost,
-	FieldResponseMode: DefaultResponseMode,
-	FieldRecallRegion: DefaultRecallRegion,
+	FieldTenant:              DefaultTenant,
+	FieldAuthority:           DefaultAuthority,
+	FieldRedirectHost:        DefaultRedirectHost,
+	FieldResponseMode:        DefaultResponseMode,
+	FieldRecallRegion:        DefaultRecallRegion,
+	FieldDefaultAcceptedOnly: "false",
+	FieldBotName:             DefaultBotName,
+	FieldKeepScheduling:      strconv.FormatBool(DefaultKeepScheduling),
+	FieldExpectedInstalls:    strconv.Itoa(DefaultExpectedInstalls),
 }
 
 // effective picks each field from the highest source that sets it. The
@@ -283,13 +345,14 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 			e.values[f.name] = norm
 			continue
 		}
+		d := problem.Detail{Label: f.nameIn(e.sources[f.name]), Value: msg}
 		switch e.sources[f.name] {
 		case SourceEnvironment:
-			envDetails = append(envDetails, problem.Detail{Label: f.env, Value: msg})
+			envDetails = append(envDetails, d)
 		case SourceSaved:
-			savedErrs = append(savedErrs, problem.Detail{Label: f.label, Value: msg})
+			savedErrs = append(savedErrs, d)
 		case SourceProfile:
-			profileErrs = append(profileErrs, problem.Detail{Label: f.filePath, Value: msg})
+			profileErrs = append(profileErrs, d)
 		}
 	}
 	switch {
@@ -303,6 +366,8 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 		return Resolved{}, invalidProfile(profileErrs)
 	}
 
+	// Checked above, so this parses.
+	expectedInstalls, _ := strconv.Atoi(e.values[FieldExpectedInstalls])
 	r := Resolved{
 		ClientID:       e.values[FieldClientID],
 		ClientSecret:   Secret(e.values[FieldClientSecret]),
@@ -320,6 +385,14 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 		LogLevel:       basics.LogLevel,
 		Browser:        basics.Browser,
 		Sources:        e.sources,
+
+		DefaultRecordingRule: e.values[FieldDefaultRecordingRule],
+		DefaultAcceptedOnly:  e.values[FieldDefaultAcceptedOnly] == "true",
+		BotName:              e.values[FieldBotName],
+		InternalDomains:      splitDomains(e.values[FieldInternalDomains]),
+		KeepScheduling:       e.values[FieldKeepScheduling] == "true",
+		KeepSchedulingSet:    e.sources[FieldKeepScheduling] != SourceDefault,
+		ExpectedInstalls:     expectedInstalls,
 	}
 	if r.RecallBaseURL == "" {
 		r.RecallBaseURL = RegionBaseURL(r.RecallRegion)
@@ -347,7 +420,15 @@ func (m *Manager) View(ctx context.Context) (SetupView, error) {
 
 func (m *Manager) viewOf(e effective) SetupView {
 	fv := func(name string) FieldView {
-		return FieldView{Value: e.values[name], Source: e.sources[name], Locked: e.sources[name] == SourceEnvironment}
+		// Show valid values as they will be used (an environment's "YES"
+		// as "true"); invalid ones as they are, so Setup can correct them.
+		v := e.values[name]
+		if v != "" {
+			if norm, msg := fieldByName(name).check(v); msg == "" {
+				v = norm
+			}
+		}
+		return FieldView{Value: v, Source: e.sources[name], Locked: e.sources[name] == SourceEnvironment}
 	}
 	sv := func(name string) SecretView {
 		return SecretView{Set: e.values[name] != "", Source: e.sources[name], Locked: e.sources[name] == SourceEnvironment}
@@ -366,6 +447,14 @@ func (m *Manager) viewOf(e effective) SetupView {
 		RecallAPIKey:    sv(FieldRecallAPIKey),
 		Regions:         append([]string(nil), Regions...),
 		RedirectURIHint: redirectURIHint(e.values[FieldRedirectHost]),
+
+		DefaultRecordingRule: fv(FieldDefaultRecordingRule),
+		DefaultAcceptedOnly:  fv(FieldDefaultAcceptedOnly),
+		BotName:              fv(FieldBotName),
+		InternalDomains:      fv(FieldInternalDomains),
+		KeepScheduling:       fv(FieldKeepScheduling),
+		ExpectedInstalls:     fv(FieldExpectedInstalls),
+		RecordingRules:       append([]string(nil), RecordingRules...),
 	}
 	switch {
 	case forced:

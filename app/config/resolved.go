@@ -31,6 +31,20 @@ type Resolved struct {
 	LogLevel       slog.Level
 	Browser        string // raw BROWSER value; "" = system default
 
+	// Meetings defaults (issue 13). Each person may override the rule and
+	// the accepted-only switch; these are where they start.
+	DefaultRecordingRule string // RuleAllWithLink ... or "" (no admin default: ask the person)
+	DefaultAcceptedOnly  bool
+	BotName              string   // what participants see; DefaultBotName unless an admin named it
+	InternalDomains      []string // lower-case, no duplicates; nil = the account's own domain
+
+	// Background mode (issue 14).
+	KeepScheduling bool
+	// KeepSchedulingSet: an admin chose KeepScheduling (any source but
+	// the default).
+	KeepSchedulingSet bool
+	ExpectedInstalls  int // installs sharing the Recall API key, 1..MaxExpectedInstalls
+
 	// Sources maps each field name (FieldClientID ...) to its source.
 	Sources map[string]Source
 }
@@ -56,6 +70,9 @@ func (r Resolved) String() string {
 		r.ClientID, r.ClientSecret.String(), r.Tenant, r.Authority, r.RedirectHost, r.ResponseMode)
 	fmt.Fprintf(&b, " recallRegion=%s recallBaseUrl=%s recallApiKey=%s",
 		r.RecallRegion, r.RecallBaseURL, r.RecallAPIKey.String())
+	fmt.Fprintf(&b, " defaultRecordingRule=%s defaultAcceptedOnly=%t botName=%q internalDomains=%s",
+		r.DefaultRecordingRule, r.DefaultAcceptedOnly, r.BotName, strings.Join(r.InternalDomains, ","))
+	fmt.Fprintf(&b, " keepScheduling=%t expectedInstalls=%d", r.KeepScheduling, r.ExpectedInstalls)
 	fmt.Fprintf(&b, " configDir=%s keyringService=%q logLevel=%s", r.ConfigDir, r.KeyringService, r.LogLevel)
 	if len(r.Missing) > 0 {
 		fmt.Fprintf(&b, " missing=%s", strings.Join(r.Missing, ","))
@@ -96,6 +113,12 @@ func (r Resolved) LogValue() slog.Value {
 		slog.String("recallRegion", r.RecallRegion),
 		slog.String("recallBaseUrl", r.RecallBaseURL),
 		slog.String("recallApiKey", r.RecallAPIKey.String()),
+		slog.String("defaultRecordingRule", r.DefaultRecordingRule),
+		slog.Bool("defaultAcceptedOnly", r.DefaultAcceptedOnly),
+		slog.String("botName", r.BotName),
+		slog.Any("internalDomains", r.InternalDomains),
+		slog.Bool("keepScheduling", r.KeepScheduling),
+		slog.Int("expectedInstalls", r.ExpectedInstalls),
 		slog.String("configDir", r.ConfigDir),
 		slog.String("keyringService", r.KeyringService),
 		slog.String("logLevel", r.LogLevel.String()),

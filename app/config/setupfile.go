@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -18,8 +19,12 @@ import (
 
 // Setup file format (documented in SETUP_FILE.md).
 const (
-	SetupFileFormat  = "outlook-connect-setup"
-	SetupFileVersion = 1
+	SetupFileFormat = "outlook-connect-setup"
+	// SetupFileVersion is the newest version this app reads. Version 2
+	// added "meetings" and "background"; version 1 files still import, and
+	// Export writes version 1 when a file needs nothing newer, so older
+	// installs in a mixed fleet can read it.
+	SetupFileVersion = 2
 	// MaxSetupFileSize bounds imports: a real setup file is under 2 KiB.
 	MaxSetupFileSize = 64 << 10
 	// minPassphraseLen keeps exported files from being trivially guessable.
@@ -30,10 +35,12 @@ const (
 )
 
 type setupFile struct {
-	Format    string         `json:"format"`
-	Version   int            `json:"version"`
-	Microsoft setupMicrosoft `json:"microsoft"`
-	Recall    setupRecall    `json:"recall"`
+	Format     string           `json:"format"`
+	Version    int              `json:"version"`
+	Microsoft  setupMicrosoft   `json:"microsoft"`
+	Recall     setupRecall      `json:"recall"`
+	Meetings   *setupMeetings   `json:"meetings,omitempty"`
+	Background *setupBackground `json:"background,omitempty"`
 }
 
 type setupMicrosoft struct {
@@ -51,8 +58,41 @@ type setupRecall struct {
 	APIKey  string `json:"apiKey,omitempty"`
 }
 
+// setupMeetings and setupBackground (version 2) use JSON types: a missing
+// key or null leaves the setting to lower sources.
+type setupMeetings struct {
+	DefaultRule     string     `json:"defaultRule,omitempty"`
+	AcceptedOnly    *bool      `json:"acceptedOnly,omitempty"`
+	BotName         string     `json:"botName,omitempty"`
+	InternalDomains domainList `json:"internalDomains,omitempty"`
+}
+
+type setupBackground struct {
+	KeepScheduling   *bool `json:"keepScheduling,omitempty"`
+	ExpectedInstalls *int  `json:"expectedInstalls,omitempty"`
+}
+
+// domainList is a JSON array of domains. A single string of
+// comma-separated domains is accepted too, because that is how the
+// environment variable spells it and admins copy between the two.
+type domainList []string
+
+func (d *domainList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*d = domainList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeFor[domainList]()}
+	}
+	*d = many
+	return nil
+}
+
 func (s setupFile) input() SetupInput {
-	return SetupInput{
+	in := SetupInput{
 		ClientID:      s.Microsoft.ClientID,
 		ClientSecret:  s.Microsoft.ClientSecret,
 		Tenant:        s.Microsoft.Tenant,
@@ -63,12 +103,25 @@ func (s setupFile) input() SetupInput {
 		RecallBaseURL: s.Recall.BaseURL,
 		RecallAPIKey:  s.Recall.APIKey,
 	}
+	if m := s.Meetings; m != nil {
+		in.DefaultRecordingRule = m.DefaultRule
+		in.DefaultAcceptedOnly = boolText(m.AcceptedOnly)
+		in.BotName = m.BotName
+		in.InternalDomains = strings.Join(m.InternalDomains, ", ")
+	}
+	if b := s.Background; b != nil {
+		in.KeepScheduling = boolText(b.KeepScheduling)
+		in.ExpectedInstalls = intText(b.ExpectedInstalls)
+	}
+	return in
 }
 
+// setupFileOf writes checked input as a setup file of the lowest version
+// that holds it.
 func setupFileOf(in SetupInput) setupFile {
-	return setupFile{
+	sf := setupFile{
 		Format:  SetupFileFormat,
-		Version: SetupFileVersion,
+		Version: 1,
 		Microsoft: setupMicrosoft{
 			ClientID:     in.ClientID,
 			ClientSecret: in.ClientSecret,
@@ -79,6 +132,20 @@ func setupFileOf(in SetupInput) setupFile {
 		},
 		Recall: setupRecall{Region: in.RecallRegion, BaseURL: in.RecallBaseURL, APIKey: in.RecallAPIKey},
 	}
+	m := setupMeetings{
+		DefaultRule:     in.DefaultRecordingRule,
+		AcceptedOnly:    textBool(in.DefaultAcceptedOnly),
+		BotName:         in.BotName,
+		InternalDomains: domainList(splitDomains(in.InternalDomains)),
+	}
+	if m.DefaultRule != "" || m.AcceptedOnly != nil || m.BotName != "" || len(m.InternalDomains) > 0 {
+		sf.Meetings, sf.Version = &m, 2
+	}
+	b := setupBackground{KeepScheduling: textBool(in.KeepScheduling), ExpectedInstalls: textInt(in.ExpectedInstalls)}
+	if b != (setupBackground{}) {
+		sf.Background, sf.Version = &b, 2
+	}
+	return sf
 }
 
 func (s setupFile) hasSecrets() bool {
@@ -91,6 +158,15 @@ var safeKeyRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,40}$`)
 // errors, because a misspelt key would otherwise silently drop a setting.
 // Messages never quote the file's values.
 func parseSetupJSON(data []byte) (setupFile, *problem.Problem) {
+	// A newer file may hold keys this version doesn't know: look at its
+	// version first, so it is refused as "too new", not as "unknown key".
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if json.Unmarshal(data, &head) == nil && head.Format == SetupFileFormat && head.Version > SetupFileVersion {
+		return setupFile{}, setupFileTooNew(head.Version)
+	}
 	var sf setupFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -125,16 +201,15 @@ func parseSetupJSON(data []byte) (setupFile, *problem.Problem) {
 		return setupFile{}, setupFileUnrecognised(`The "format" must be "`+SetupFileFormat+`".`, nil)
 	}
 	if sf.Version > SetupFileVersion {
-		return setupFile{}, &problem.Problem{
-			Code:     "config.setup_file_too_new",
-			Title:    "This setup file needs a newer Outlook Connect",
-			Message:  "The setup file was made for a newer version of Outlook Connect.",
-			NextStep: "Update Outlook Connect, then import the file again.",
-			Details:  []problem.Detail{{Label: "File version", Value: fmt.Sprint(sf.Version)}, {Label: "Supported version", Value: fmt.Sprint(SetupFileVersion)}},
-		}
+		return setupFile{}, setupFileTooNew(sf.Version)
 	}
 	if sf.Version < 1 {
-		return setupFile{}, setupFileUnrecognised(`The "version" must be 1.`, nil)
+		return setupFile{}, setupFileUnrecognised(fmt.Sprintf(`The "version" must be a whole number from 1 to %d.`, SetupFileVersion), nil)
+	}
+	if sf.Version < 2 && (sf.Meetings != nil || sf.Background != nil) {
+		// Older installs refuse these keys; version 2 makes them say
+		// "update" instead.
+		return setupFile{}, setupFileUnrecognised(`The "meetings" and "background" settings need "version": 2.`, nil)
 	}
 	return sf, nil
 }
@@ -301,11 +376,32 @@ func (m *Manager) Export(ctx context.Context, opts ExportOptions) ([]byte, strin
 	}
 	e := l.effective()
 	var in SetupInput
+	var bad []problem.Detail
 	for _, f := range fields {
-		if f.secret != "" && !opts.IncludeSecrets {
+		v := e.values[f.name]
+		// Defaults stay out: a file that pinned them would turn "nobody
+		// chose" into "the admin chose" (the background switch, the
+		// assistant's name) and keep them when a later version changes
+		// them.
+		if v == "" || e.sources[f.name] == SourceDefault || (f.secret != "" && !opts.IncludeSecrets) {
 			continue
 		}
-		*inputField(&in, f.name) = e.values[f.name]
+		norm, msg := f.check(v)
+		if msg != "" {
+			bad = append(bad, problem.Detail{Label: f.nameIn(e.sources[f.name]), Value: msg})
+			continue
+		}
+		*inputField(&in, f.name) = norm
+	}
+	if len(bad) > 0 {
+		return nil, "", &problem.Problem{
+			Code:     "config.export_invalid",
+			Title:    "Some settings need correcting first",
+			Message:  "Some settings in use aren't valid, so they can't go into a setup file.",
+			NextStep: "Correct the settings listed in the details, then export again.",
+			Details:  bad,
+			ForAdmin: true,
+		}
 	}
 	plain, err := json.MarshalIndent(setupFileOf(in), "", "  ")
 	if err != nil {
@@ -345,6 +441,16 @@ func encryptSetupFile(plain []byte, passphrase string, logN int) ([]byte, error)
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func setupFileTooNew(version int) *problem.Problem {
+	return &problem.Problem{
+		Code:     "config.setup_file_too_new",
+		Title:    "This setup file needs a newer Outlook Connect",
+		Message:  "The setup file was made for a newer version of Outlook Connect.",
+		NextStep: "Update Outlook Connect, then import the file again.",
+		Details:  []problem.Detail{{Label: "File version", Value: fmt.Sprint(version)}, {Label: "Newest version this app reads", Value: fmt.Sprint(SetupFileVersion)}},
+	}
 }
 
 func setupFileUnrecognised(detail string, cause error) *problem.Problem {

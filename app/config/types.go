@@ -92,6 +92,18 @@ type SetupView struct {
 	Regions       []string   `json:"regions"`
 	// RedirectURIHint is what the admin registers in Entra (Web platform).
 	RedirectURIHint string `json:"redirectUriHint"`
+
+	// Meetings defaults (issue 13). Values are in SetupInput's form: a
+	// rule name or "", "true"/"false", the bot name, "a.com, b.com".
+	DefaultRecordingRule FieldView `json:"defaultRecordingRule"`
+	DefaultAcceptedOnly  FieldView `json:"defaultAcceptedOnly"`
+	BotName              FieldView `json:"botName"`
+	InternalDomains      FieldView `json:"internalDomains"`
+	// Background mode (issue 14): "true"/"false", and a whole number.
+	KeepScheduling   FieldView `json:"keepScheduling"`
+	ExpectedInstalls FieldView `json:"expectedInstalls"`
+	// RecordingRules lists the rule names the form offers.
+	RecordingRules []string `json:"recordingRules"`
 }
 
 // SetupInput is what the Setup screen submits. An empty secret keeps the
@@ -106,6 +118,17 @@ type SetupInput struct {
 	RecallRegion  string `json:"recallRegion"`
 	RecallBaseURL string `json:"recallBaseUrl"`
 	RecallAPIKey  string `json:"recallApiKey"`
+
+	// DefaultRecordingRule is a rule name (RuleAllWithLink ...) or "" for
+	// no admin default (each person is asked).
+	DefaultRecordingRule string `json:"defaultRecordingRule"`
+	// DefaultAcceptedOnly and KeepScheduling are "true", "false" or "".
+	DefaultAcceptedOnly string `json:"defaultAcceptedOnly"`
+	BotName             string `json:"botName"`
+	// InternalDomains separates domains with commas.
+	InternalDomains  string `json:"internalDomains"`
+	KeepScheduling   string `json:"keepScheduling"`
+	ExpectedInstalls string `json:"expectedInstalls"`
 }
 
 // FieldError is a validation message for one field. Field uses the

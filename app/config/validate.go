@@ -20,6 +20,13 @@ const (
 	FieldRecallRegion  = "recallRegion"
 	FieldRecallBaseURL = "recallBaseUrl"
 	FieldRecallAPIKey  = "recallApiKey"
+
+	FieldDefaultRecordingRule = "defaultRecordingRule"
+	FieldDefaultAcceptedOnly  = "defaultAcceptedOnly"
+	FieldBotName              = "botName"
+	FieldInternalDomains      = "internalDomains"
+	FieldKeepScheduling       = "keepScheduling"
+	FieldExpectedInstalls     = "expectedInstalls"
 )
 
 // Regions are the Recall regions, each an independent deployment with its
@@ -71,6 +78,24 @@ var fields = []field{
 	{name: FieldRecallRegion, env: EnvRecallRegion, filePath: "recall.region", label: "Recall region", check: checkRegion},
 	{name: FieldRecallBaseURL, env: EnvRecallBaseURL, filePath: "recall.baseUrl", label: "Recall address", check: checkRecallBaseURL},
 	{name: FieldRecallAPIKey, env: EnvRecallAPIKey, filePath: "recall.apiKey", secret: SecretRecallAPIKey, label: "Recall API key", check: checkAPIKey},
+	{name: FieldDefaultRecordingRule, env: EnvRecordingRule, filePath: "meetings.defaultRule", label: "default recording rule", check: checkRecordingRule},
+	{name: FieldDefaultAcceptedOnly, env: EnvRecordAcceptedOnly, filePath: "meetings.acceptedOnly", label: "accepted-meetings-only setting", check: checkBool},
+	{name: FieldBotName, env: EnvBotName, filePath: "meetings.botName", label: "assistant's name", check: checkBotName},
+	{name: FieldInternalDomains, env: EnvInternalDomains, filePath: "meetings.internalDomains", label: "list of internal email domains", check: checkInternalDomains},
+	{name: FieldKeepScheduling, env: EnvKeepScheduling, filePath: "background.keepScheduling", label: "keep-scheduling setting", check: checkBool},
+	{name: FieldExpectedInstalls, env: EnvExpectedInstalls, filePath: "background.expectedInstalls", label: "expected number of installs", check: checkExpectedInstalls},
+}
+
+// nameIn is how an error names the field where its value came from: the
+// variable, the setup-file path of the build's profile, or its label.
+func (f field) nameIn(src Source) string {
+	switch src {
+	case SourceEnvironment:
+		return f.env
+	case SourceProfile:
+		return f.filePath
+	}
+	return f.label
 }
 
 func fieldByName(name string) field {
@@ -275,6 +300,18 @@ func inputField(in *SetupInput, name string) *string {
 		return &in.RecallBaseURL
 	case FieldRecallAPIKey:
 		return &in.RecallAPIKey
+	case FieldDefaultRecordingRule:
+		return &in.DefaultRecordingRule
+	case FieldDefaultAcceptedOnly:
+		return &in.DefaultAcceptedOnly
+	case FieldBotName:
+		return &in.BotName
+	case FieldInternalDomains:
+		return &in.InternalDomains
+	case FieldKeepScheduling:
+		return &in.KeepScheduling
+	case FieldExpectedInstalls:
+		return &in.ExpectedInstalls
 	}
 	panic("config: unknown field " + name)
 }
