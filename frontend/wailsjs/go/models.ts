@@ -140,6 +140,13 @@ export namespace config {
 	    recallApiKey: SecretView;
 	    regions: string[];
 	    redirectUriHint: string;
+	    defaultRecordingRule: FieldView;
+	    defaultAcceptedOnly: FieldView;
+	    botName: FieldView;
+	    internalDomains: FieldView;
+	    keepScheduling: FieldView;
+	    expectedInstalls: FieldView;
+	    recordingRules: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new SetupView(source);
@@ -161,6 +168,13 @@ export namespace config {
 	        this.recallApiKey = this.convertValues(source["recallApiKey"], SecretView);
 	        this.regions = source["regions"];
 	        this.redirectUriHint = source["redirectUriHint"];
+	        this.defaultRecordingRule = this.convertValues(source["defaultRecordingRule"], FieldView);
+	        this.defaultAcceptedOnly = this.convertValues(source["defaultAcceptedOnly"], FieldView);
+	        this.botName = this.convertValues(source["botName"], FieldView);
+	        this.internalDomains = this.convertValues(source["internalDomains"], FieldView);
+	        this.keepScheduling = this.convertValues(source["keepScheduling"], FieldView);
+	        this.expectedInstalls = this.convertValues(source["expectedInstalls"], FieldView);
+	        this.recordingRules = source["recordingRules"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -296,6 +310,12 @@ export namespace config {
 	    recallRegion: string;
 	    recallBaseUrl: string;
 	    recallApiKey: string;
+	    defaultRecordingRule: string;
+	    defaultAcceptedOnly: string;
+	    botName: string;
+	    internalDomains: string;
+	    keepScheduling: string;
+	    expectedInstalls: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SetupInput(source);
@@ -312,6 +332,12 @@ export namespace config {
 	        this.recallRegion = source["recallRegion"];
 	        this.recallBaseUrl = source["recallBaseUrl"];
 	        this.recallApiKey = source["recallApiKey"];
+	        this.defaultRecordingRule = source["defaultRecordingRule"];
+	        this.defaultAcceptedOnly = source["defaultAcceptedOnly"];
+	        this.botName = source["botName"];
+	        this.internalDomains = source["internalDomains"];
+	        this.keepScheduling = source["keepScheduling"];
+	        this.expectedInstalls = source["expectedInstalls"];
 	    }
 	}
 	
