@@ -286,3 +286,133 @@ describe('Setup screen', () => {
     expect(onback).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('Setup screen: meetings and background settings', () => {
+  beforeEach(resetAll);
+
+  const select = (label: string) => input(label) as unknown as HTMLSelectElement;
+  const fieldOf = (label: string) => input(label).closest('.field') as HTMLElement;
+
+  it('shows both sections with every field labelled, explained, and empty while the default applies', async () => {
+    await open();
+    expect(screen.getByRole('heading', { level: 2, name: 'Meetings' })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 2, name: 'Running in the background' })).toBeInTheDocument();
+
+    const rule = select('Default recording rule');
+    expect(Array.from(rule.options).map((o) => [o.value, o.text])).toEqual([
+      ['', 'No default — ask each person'],
+      ['all_with_link', 'Every meeting with a meeting link'],
+      ['external', 'Only meetings with people outside the organisation'],
+      ['organised', 'Only meetings the person organises'],
+      ['none', 'None — each person picks meeting by meeting'],
+    ]);
+    expect(rule).toHaveValue('');
+    expect(rule).toHaveAccessibleDescription(/nothing is recorded until each person chooses/);
+    expect(within(fieldOf('Default recording rule')).getByText('Not set')).toBeInTheDocument();
+
+    expect(Array.from(select('Only meetings the person has accepted').options).map((o) => o.text)).toEqual(['Not set (off)', 'On', 'Off']);
+    expect(Array.from(select('Keep scheduling when Outlook Connect is closed').options).map((o) => o.text)).toEqual([
+      'Not set (on)',
+      'On',
+      'Off',
+    ]);
+    expect(select('Keep scheduling when Outlook Connect is closed')).toHaveValue('');
+    expect(within(fieldOf('Keep scheduling when Outlook Connect is closed')).getByText('Default')).toBeInTheDocument();
+
+    const bot = input("Assistant's name");
+    expect(bot).toHaveValue('');
+    expect(bot).toHaveAttribute('placeholder', 'Meeting Notetaker');
+    expect(bot).toHaveAccessibleDescription(/Everyone in the meeting sees this name/);
+    expect(within(fieldOf("Assistant's name")).getByText('Default')).toBeInTheDocument();
+
+    expect(input("Your organisation's email domains")).toHaveAccessibleDescription(/Leave empty to use each person's own email domain/);
+    const installs = input('Expected number of installs');
+    expect(installs).toHaveValue('');
+    expect(installs).toHaveAttribute('placeholder', '250');
+    expect(installs).toHaveAccessibleDescription(/share the key's request limits at Recall, so the more installs, the less often each one checks/);
+  });
+
+  it('saving untouched defaults leaves them unset, so a default never becomes an admin choice', async () => {
+    mock.SaveSetup.mockResolvedValue({ validation: { ok: true, errors: [] }, view: configuredSetupView() });
+    const { user } = await open();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(mock.SaveSetup).toHaveBeenCalledTimes(1));
+    expect(mock.SaveSetup.mock.calls[0][0]).toMatchObject({
+      defaultRecordingRule: '',
+      defaultAcceptedOnly: '',
+      botName: '',
+      internalDomains: '',
+      keepScheduling: '',
+      expectedInstalls: '',
+    });
+  });
+
+  it('sends what the admin chose', async () => {
+    mock.SaveSetup.mockResolvedValue({ validation: { ok: true, errors: [] }, view: configuredSetupView() });
+    const second = await open();
+    await second.user.selectOptions(select('Default recording rule'), 'external');
+    await second.user.selectOptions(select('Only meetings the person has accepted'), 'On');
+    await second.user.selectOptions(select('Keep scheduling when Outlook Connect is closed'), 'Off');
+    await second.user.type(input("Assistant's name"), 'Contoso Notes');
+    await second.user.type(input("Your organisation's email domains"), 'contoso.com, contoso.co.uk');
+    await second.user.type(input('Expected number of installs'), '1200');
+    await second.user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(mock.SaveSetup).toHaveBeenCalledTimes(1));
+    expect(mock.SaveSetup.mock.calls[0][0]).toMatchObject({
+      defaultRecordingRule: 'external',
+      defaultAcceptedOnly: 'true',
+      botName: 'Contoso Notes',
+      internalDomains: 'contoso.com, contoso.co.uk',
+      keepScheduling: 'false',
+      expectedInstalls: '1200',
+    });
+  });
+
+  it('shows the validation message under the field', async () => {
+    mock.ValidateSetup.mockResolvedValue({
+      ok: false,
+      errors: [{ field: 'expectedInstalls', message: 'Enter a number from 1 to 100,000.' }],
+    });
+    await open();
+    const installs = input('Expected number of installs');
+    await fireEvent.input(installs, { target: { value: '0' } });
+    await fireEvent.blur(installs);
+    await waitFor(() => expect(installs).toHaveAttribute('aria-invalid', 'true'));
+    expect(installs).toHaveAccessibleDescription(/Enter a number from 1 to 100,000\./);
+    expect(mock.ValidateSetup).toHaveBeenLastCalledWith(expect.objectContaining({ expectedInstalls: '0' }));
+  });
+
+  it('locks settings the environment sets, and tags each with its source', async () => {
+    await open(
+      setupView({
+        botName: { value: 'IT Recorder', source: 'environment', locked: true },
+        keepScheduling: { value: 'false', source: 'environment', locked: true },
+        defaultRecordingRule: { value: 'organised', source: 'profile', locked: false },
+        expectedInstalls: { value: '4000', source: 'saved', locked: false },
+      }),
+    );
+    expect(screen.getByText("Some settings come from environment variables and can't be changed here.")).toBeVisible();
+    const bot = input("Assistant's name");
+    expect(bot).toBeDisabled();
+    expect(bot).toHaveValue('IT Recorder');
+    expect(bot).toHaveAccessibleDescription(/Set by an environment variable/);
+    expect(within(fieldOf("Assistant's name")).getByText('From environment')).toBeInTheDocument();
+    const keep = select('Keep scheduling when Outlook Connect is closed');
+    expect(keep).toBeDisabled();
+    expect(keep).toHaveValue('false');
+
+    expect(select('Default recording rule')).toBeEnabled();
+    expect(select('Default recording rule')).toHaveValue('organised');
+    expect(within(fieldOf('Default recording rule')).getByText("From your organisation's build")).toBeInTheDocument();
+    expect(input('Expected number of installs')).toHaveValue('4000');
+    expect(within(fieldOf('Expected number of installs')).getByText('Saved')).toBeInTheDocument();
+    expect(input("Your organisation's email domains")).toBeEnabled();
+  });
+
+  it('keeps an unknown saved rule visible so it can be corrected', async () => {
+    await open(setupView({ defaultRecordingRule: { value: 'everything', source: 'saved', locked: false } }));
+    const rule = select('Default recording rule');
+    expect(rule).toHaveValue('everything');
+    expect(rule.options[0]).toHaveTextContent('everything');
+  });
+});

@@ -108,6 +108,13 @@ export function setupView(over: Partial<SetupView> = {}): SetupView {
     recallApiKey: { set: false, source: 'default', locked: false },
     regions: ['us-east-1', 'us-west-2', 'eu-central-1', 'ap-northeast-1'],
     redirectUriHint: 'http://localhost/callback',
+    defaultRecordingRule: { value: '', source: 'default', locked: false },
+    defaultAcceptedOnly: { value: 'false', source: 'default', locked: false },
+    botName: { value: 'Meeting Notetaker', source: 'default', locked: false },
+    internalDomains: { value: '', source: 'default', locked: false },
+    keepScheduling: { value: 'true', source: 'default', locked: false },
+    expectedInstalls: { value: '250', source: 'default', locked: false },
+    recordingRules: ['all_with_link', 'external', 'organised', 'none'],
     ...over,
   };
 }
@@ -122,6 +129,9 @@ export function configuredSetupView(over: Partial<SetupView> = {}): SetupView {
     tenant: { value: 'contoso.onmicrosoft.com', source: 'profile', locked: false },
     recallRegion: { value: 'eu-central-1', source: 'environment', locked: true },
     recallApiKey: { set: true, source: 'environment', locked: true },
+    defaultRecordingRule: { value: 'external', source: 'saved', locked: false },
+    botName: { value: 'Contoso Notetaker', source: 'saved', locked: false },
+    internalDomains: { value: 'contoso.com, contoso.co.uk', source: 'saved', locked: false },
     ...over,
   });
 }

@@ -4,7 +4,7 @@
 // This file is a separate chunk: the real app never loads it.
 import type { Backend, EventMap, EventName } from './backend';
 import { appInfo, configuredSetupView, problems, setupView, state } from './fixtures';
-import type { AppInfo, SetupInput, SetupView, State } from './types';
+import type { AppInfo, FieldView, SetupInput, SetupView, State } from './types';
 
 export const scenarios = [
   'idle',
@@ -86,8 +86,13 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     setup = configuredSetupView({
       recallRegion: { value: 'eu-central-1', source: 'saved', locked: false },
       recallApiKey: { set: true, source: 'saved', locked: false },
+      expectedInstalls: { value: '1200', source: 'environment', locked: true },
     });
   }
+
+  // What Save makes of a meetings/background field: '' falls back to the default.
+  const adminField = (value: string, def: string): FieldView =>
+    value ? { value, source: 'saved', locked: false } : { value: def, source: 'default', locked: false };
   let current = initialState(scenario);
   const timers: ReturnType<typeof setTimeout>[] = [];
 
@@ -122,6 +127,14 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     }
     if (input.recallBaseUrl && !/^https:\/\//.test(input.recallBaseUrl)) {
       errors.push({ field: 'recallBaseUrl', message: 'Use an address that starts with https://' });
+    }
+    if (input.botName.length > 100) {
+      errors.push({ field: 'botName', message: 'Use a name of at most 100 characters: meeting apps cut long names short.' });
+    }
+    if (input.expectedInstalls && !/^\d+$/.test(input.expectedInstalls)) {
+      errors.push({ field: 'expectedInstalls', message: 'Enter a whole number, like 250, without spaces or separators.' });
+    } else if (input.expectedInstalls && (Number(input.expectedInstalls) < 1 || Number(input.expectedInstalls) > 100000)) {
+      errors.push({ field: 'expectedInstalls', message: 'Enter a number from 1 to 100,000.' });
     }
     if (!input.clientId && !setup.clientId.locked) errors.push({ field: 'clientId', message: 'Enter the application (client) ID.' });
     if (!input.clientSecret && !setup.clientSecret.set) errors.push({ field: 'clientSecret', message: 'Enter the client secret value.' });
@@ -167,6 +180,12 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
         clientId: { value: input.clientId, source: 'saved', locked: false },
         recallRegion: { value: input.recallRegion, source: 'saved', locked: false },
         recallApiKey: { set: true, source: 'saved', locked: false },
+        defaultRecordingRule: adminField(input.defaultRecordingRule, ''),
+        defaultAcceptedOnly: adminField(input.defaultAcceptedOnly, 'false'),
+        botName: adminField(input.botName, 'Meeting Notetaker'),
+        internalDomains: adminField(input.internalDomains, ''),
+        keepScheduling: adminField(input.keepScheduling, 'true'),
+        expectedInstalls: setup.expectedInstalls.locked ? setup.expectedInstalls : adminField(input.expectedInstalls, '250'),
       });
       info = { ...info, demo: false, demoReason: '', configured: true };
       emit('config:changed', info);

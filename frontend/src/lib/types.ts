@@ -99,6 +99,16 @@ export interface SetupView {
   recallApiKey: SecretView;
   regions: string[];
   redirectUriHint: string;
+  /** Meetings defaults (values in SetupInput's form) */
+  defaultRecordingRule: FieldView;
+  defaultAcceptedOnly: FieldView;
+  botName: FieldView;
+  internalDomains: FieldView;
+  /** Background mode */
+  keepScheduling: FieldView;
+  expectedInstalls: FieldView;
+  /** the rule names Go accepts, in the order to offer them */
+  recordingRules: string[];
 }
 
 export interface SetupInput {
@@ -113,6 +123,17 @@ export interface SetupInput {
   recallBaseUrl: string;
   /** '' keeps the stored key */
   recallApiKey: string;
+  /** a rule name, or '' for no admin default (each person is asked) */
+  defaultRecordingRule: string;
+  /** 'true' | 'false' | '' (not set) */
+  defaultAcceptedOnly: string;
+  botName: string;
+  /** domains separated by commas */
+  internalDomains: string;
+  /** 'true' | 'false' | '' (not set) */
+  keepScheduling: string;
+  /** a whole number as text */
+  expectedInstalls: string;
 }
 
 export type SetupField = keyof SetupInput;
