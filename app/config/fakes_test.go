@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"testing"
 
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
@@ -177,4 +178,37 @@ func asProblemForTest(err error) string {
 		return p.Code
 	}
 	return ""
+}
+
+// validateCase is one Validate check: the input, and the one field and
+// message it must report ("" field = valid).
+type validateCase struct {
+	name    string
+	in      SetupInput
+	field   string
+	message string
+}
+
+// runValidateCases runs the cases in parallel; match compares a message
+// with the case's (exactly, or as a substring).
+func runValidateCases(t *testing.T, m *Manager, tests []validateCase, match func(got, want string) bool) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := m.Validate(tc.in)
+			if tc.field == "" {
+				if !res.OK || len(res.Errors) != 0 {
+					t.Fatalf("want valid, got %+v", res.Errors)
+				}
+				return
+			}
+			if res.OK || len(res.Errors) != 1 {
+				t.Fatalf("want one error on %s, got %+v", tc.field, res)
+			}
+			if e := res.Errors[0]; e.Field != tc.field || !match(e.Message, tc.message) {
+				t.Errorf("error = %+v\nwant field %s with %q", e, tc.field, tc.message)
+			}
+		})
+	}
 }

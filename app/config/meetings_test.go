@@ -260,12 +260,7 @@ func TestValidateAdminSettingsMessages(t *testing.T) {
 	t.Parallel()
 	m := newHarness(nil, "").m
 	long := strings.Repeat("é", MaxBotNameLength)
-	tests := []struct {
-		name    string
-		in      SetupInput
-		field   string
-		message string // exact; "" = valid
-	}{
+	tests := []validateCase{ // message: exact
 		{"every rule", SetupInput{DefaultRecordingRule: "none"}, "", ""},
 		{"rule US spelling", SetupInput{DefaultRecordingRule: "ORGANIZED"}, "", ""},
 		{"unknown rule", SetupInput{DefaultRecordingRule: "all"}, FieldDefaultRecordingRule,
@@ -311,24 +306,7 @@ func TestValidateAdminSettingsMessages(t *testing.T) {
 		{"installs separator", SetupInput{ExpectedInstalls: "1,000"}, FieldExpectedInstalls, "Enter a whole number, like 250, without spaces or separators."},
 		{"installs decimal", SetupInput{ExpectedInstalls: "2.5"}, FieldExpectedInstalls, "Enter a whole number, like 250, without spaces or separators."},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := m.Validate(tc.in)
-			if tc.field == "" {
-				if !res.OK {
-					t.Fatalf("want valid, got %+v", res.Errors)
-				}
-				return
-			}
-			if res.OK || len(res.Errors) != 1 {
-				t.Fatalf("want one error on %s, got %+v", tc.field, res)
-			}
-			if e := res.Errors[0]; e.Field != tc.field || e.Message != tc.message {
-				t.Errorf("error = %+v\nwant field %s with %q", e, tc.field, tc.message)
-			}
-		})
-	}
+	runValidateCases(t, m, tests, func(got, want string) bool { return got == want })
 }
 
 func manyDomains(n int) string {

@@ -336,12 +336,7 @@ func TestResolvedNeverPrintsSecrets(t *testing.T) {
 func TestValidateMessages(t *testing.T) {
 	t.Parallel()
 	m := newHarness(nil, "").m
-	tests := []struct {
-		name    string
-		in      SetupInput
-		field   string
-		message string // substring; "" = valid
-	}{
+	tests := []validateCase{ // message: a substring
 		{"valid full input", fullInput(), "", ""},
 		{"empty input is valid", SetupInput{}, "", ""},
 		{"client id not a GUID", SetupInput{ClientID: "my-app"}, FieldClientID, "GUID"},
@@ -372,24 +367,7 @@ func TestValidateMessages(t *testing.T) {
 		{"api key too short", SetupInput{RecallAPIKey: "abc"}, FieldRecallAPIKey, "too short"},
 		{"api key too long", SetupInput{RecallAPIKey: strings.Repeat("a", 600)}, FieldRecallAPIKey, "too long"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := m.Validate(tc.in)
-			if tc.field == "" {
-				if !res.OK || len(res.Errors) != 0 {
-					t.Fatalf("want valid, got %+v", res.Errors)
-				}
-				return
-			}
-			if res.OK || len(res.Errors) != 1 {
-				t.Fatalf("want one error on %s, got %+v", tc.field, res)
-			}
-			if e := res.Errors[0]; e.Field != tc.field || !strings.Contains(e.Message, tc.message) {
-				t.Errorf("error = %+v, want field %s with %q", e, tc.field, tc.message)
-			}
-		})
-	}
+	runValidateCases(t, m, tests, strings.Contains)
 	// Every error is reported at once.
 	res := m.Validate(SetupInput{ClientID: "x", Tenant: "?", RecallRegion: "mars"})
 	if len(res.Errors) != 3 {
