@@ -381,38 +381,74 @@ const maxAttendees = 2000
 // ids and enum values. Longer values are not what Graph sends.
 const maxRawField = 2048
 
+// rawGraph is the Graph event's shape. It is decoded in one pass with
+// encoding/json's own leniency: a value of the wrong type is skipped (left
+// zero) and the rest still decoded, and the type error is ignored.
+type rawGraph struct {
+	Subject     string         `json:"subject"`
+	IsCancelled bool           `json:"isCancelled"`
+	IsAllDay    bool           `json:"isAllDay"`
+	IsOrganizer bool           `json:"isOrganizer"`
+	Organizer   graphRecipient `json:"organizer"`
+	Attendees   []struct {
+		Type   string        `json:"type"`
+		Status graphResponse `json:"status"`
+		graphRecipient
+	} `json:"attendees"`
+	ResponseStatus graphResponse `json:"responseStatus"`
+	SeriesMasterID string        `json:"seriesMasterId"`
+	Type           string        `json:"type"`
+	Start          struct {
+		DateTime string `json:"dateTime"`
+	} `json:"start"`
+	OnlineMeeting struct {
+		JoinURL string `json:"joinUrl"`
+	} `json:"onlineMeeting"`
+}
+
+type graphRecipient struct {
+	EmailAddress struct {
+		Address string `json:"address"`
+	} `json:"emailAddress"`
+}
+
+type graphResponse struct {
+	Response string `json:"response"`
+}
+
 func (r *rawGraphEvent) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Subject        lenientString   `json:"subject"`
-		IsCancelled    lenientBool     `json:"isCancelled"`
-		IsAllDay       lenientBool     `json:"isAllDay"`
-		IsOrganizer    lenientBool     `json:"isOrganizer"`
-		Organizer      graphRecipient  `json:"organizer"`
-		Attendees      json.RawMessage `json:"attendees"`
-		ResponseStatus graphResponse   `json:"responseStatus"`
-		SeriesMasterID lenientString   `json:"seriesMasterId"`
-		Type           lenientString   `json:"type"`
-		Start          graphDateTime   `json:"start"`
-		OnlineMeeting  graphOnline     `json:"onlineMeeting"`
-	}
 	*r = rawGraphEvent{}
-	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &v) != nil {
+	if len(b) == 0 || b[0] != '{' {
 		return nil
 	}
+	var v rawGraph
+	if err := json.Unmarshal(b, &v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) {
+			return nil
+		}
+	}
 	*r = rawGraphEvent{
-		Subject:        string(v.Subject),
-		IsCancelled:    bool(v.IsCancelled),
-		IsAllDay:       bool(v.IsAllDay),
-		IsOrganizer:    bool(v.IsOrganizer),
-		Organizer:      short(v.Organizer.Address),
-		Attendees:      decodeAttendees(v.Attendees),
+		Subject:        v.Subject,
+		IsCancelled:    v.IsCancelled,
+		IsAllDay:       v.IsAllDay,
+		IsOrganizer:    v.IsOrganizer,
+		Organizer:      short(v.Organizer.EmailAddress.Address),
 		Response:       short(v.ResponseStatus.Response),
-		SeriesMasterID: short(string(v.SeriesMasterID)),
-		Type:           short(string(v.Type)),
-		JoinURL:        short(string(v.OnlineMeeting.JoinURL)),
+		SeriesMasterID: short(v.SeriesMasterID),
+		Type:           short(v.Type),
+		JoinURL:        short(v.OnlineMeeting.JoinURL),
+	}
+	for _, a := range v.Attendees {
+		if len(r.Attendees) == maxAttendees {
+			break
+		}
+		if email := short(a.EmailAddress.Address); email != "" {
+			r.Attendees = append(r.Attendees, Attendee{Email: email, Response: short(a.Status.Response), Type: short(a.Type)})
+		}
 	}
 	if r.IsAllDay {
-		r.AllDayDate = calendarDate(string(v.Start.DateTime))
+		r.AllDayDate = calendarDate(v.Start.DateTime)
 	}
 	return nil
 }
@@ -437,98 +473,6 @@ func calendarDate(dt string) string {
 	return dt[:10]
 }
 
-// graphRecipient is {"emailAddress": {"address": …}}.
-type graphRecipient struct{ Address string }
-
-func (g *graphRecipient) UnmarshalJSON(b []byte) error {
-	var v struct {
-		EmailAddress struct {
-			Address lenientString `json:"address"`
-		} `json:"emailAddress"`
-	}
-	*g = graphRecipient{}
-	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &v) == nil {
-		g.Address = string(v.EmailAddress.Address)
-	}
-	return nil
-}
-
-// graphResponse is {"response": …} (responseStatus, attendee status).
-type graphResponse struct{ Response string }
-
-func (g *graphResponse) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Response lenientString `json:"response"`
-	}
-	*g = graphResponse{}
-	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &v) == nil {
-		g.Response = string(v.Response)
-	}
-	return nil
-}
-
-// graphDateTime is {"dateTime": …, "timeZone": …}.
-type graphDateTime struct{ DateTime lenientString }
-
-func (g *graphDateTime) UnmarshalJSON(b []byte) error {
-	var v struct {
-		DateTime lenientString `json:"dateTime"`
-	}
-	*g = graphDateTime{}
-	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &v) == nil {
-		g.DateTime = v.DateTime
-	}
-	return nil
-}
-
-// graphOnline is onlineMeeting: {"joinUrl": …} or null.
-type graphOnline struct{ JoinURL lenientString }
-
-func (g *graphOnline) UnmarshalJSON(b []byte) error {
-	var v struct {
-		JoinURL lenientString `json:"joinUrl"`
-	}
-	*g = graphOnline{}
-	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &v) == nil {
-		g.JoinURL = v.JoinURL
-	}
-	return nil
-}
-
-// decodeAttendees reads attendees[] leniently: entries that are not
-// objects or have no address are skipped.
-func decodeAttendees(raw json.RawMessage) []Attendee {
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return nil
-	}
-	var out []Attendee
-	for _, it := range items {
-		if len(out) == maxAttendees {
-			break
-		}
-		// An attendee is a recipient ({"emailAddress": …}) plus type and
-		// status, so the recipient decoder reads the same object.
-		var a struct {
-			Type   lenientString `json:"type"`
-			Status graphResponse `json:"status"`
-		}
-		var who graphRecipient
-		if len(it) == 0 || it[0] != '{' || json.Unmarshal(it, &a) != nil || json.Unmarshal(it, &who) != nil {
-			continue
-		}
-		email := short(who.Address)
-		if email == "" {
-			continue
-		}
-		out = append(out, Attendee{Email: email, Response: short(a.Status.Response), Type: short(string(a.Type))})
-	}
-	return out
-}
-
 // lenientString is a string, or "" for null or any other JSON type.
 type lenientString string
 
@@ -539,13 +483,6 @@ func (s *lenientString) UnmarshalJSON(b []byte) error {
 	} else {
 		*s = ""
 	}
-	return nil
-}
-
-type lenientBool bool
-
-func (v *lenientBool) UnmarshalJSON(b []byte) error {
-	*v = lenientBool(string(b) == "true")
 	return nil
 }
 
