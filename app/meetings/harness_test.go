@@ -294,15 +294,25 @@ func (h *harness) botCalls() []recallapi.RequestRecord {
 	return out
 }
 
-// event finds the fake's event with the title.
+// event finds the fake's event with the title; eventByID by id.
 func (h *harness) event(title string) recallapi.EventSnapshot {
 	h.t.Helper()
+	return h.find("title "+title, func(e recallapi.EventSnapshot) bool { return e.Title == title })
+}
+
+func (h *harness) eventByID(id string) recallapi.EventSnapshot {
+	h.t.Helper()
+	return h.find("id "+id, func(e recallapi.EventSnapshot) bool { return e.ID == id })
+}
+
+func (h *harness) find(what string, match func(recallapi.EventSnapshot) bool) recallapi.EventSnapshot {
+	h.t.Helper()
 	for _, e := range h.srv.Events(h.calID) {
-		if e.Title == title {
+		if match(e) {
 			return e
 		}
 	}
-	h.t.Fatalf("no event %q", title)
+	h.t.Fatalf("no event with %s", what)
 	return recallapi.EventSnapshot{}
 }
 
@@ -362,15 +372,4 @@ func (h *harness) assertBotsMatch(v View, botName string) {
 	if len(problems) > 0 {
 		h.t.Fatalf("bots do not match the rules:\n  %s", strings.Join(problems, "\n  "))
 	}
-}
-
-func (h *harness) eventByID(id string) recallapi.EventSnapshot {
-	h.t.Helper()
-	for _, e := range h.srv.Events(h.calID) {
-		if e.ID == id {
-			return e
-		}
-	}
-	h.t.Fatalf("no event %s", id)
-	return recallapi.EventSnapshot{}
 }

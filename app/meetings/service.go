@@ -25,6 +25,9 @@ type Source interface {
 	UnscheduleBot(ctx context.Context, eventID string) (recall.Event, error)
 }
 
+// *recall.Client is the Source package app and the simulations use.
+var _ Source = (*recall.Client)(nil)
+
 // Notifier tells the UI that the view changed (package app emits
 // "meetings:changed"). It must not call back into the Service synchronously.
 type Notifier interface {

@@ -95,40 +95,22 @@ func (s *Server) scheduleBot(w http.ResponseWriter, r *http.Request) {
 	if e.botKey != "" && e.botKey != key {
 		keys = append(keys, e.botKey)
 	}
-	release, ok := s.claimKeysLocked(keys)
-	s.mu.Unlock()
-	if !ok {
-		writeBusy(w)
-		return
-	}
-	if !s.parkIfHeld(r, key) {
-		release()
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	release()
-	if e, ok = s.events[id]; !ok {
-		writeJSON(w, http.StatusNotFound, notFoundBody)
-		return
-	}
-	if e.botKey != key {
-		s.detachBotLocked(e)
-	}
-	// Events with equal keys share one bot; scheduling again replaces the
-	// bot's configuration as a whole (recall-api.md §4.1, §4.3).
-	b, ok := s.bots[key]
-	if !ok {
-		b = &bot{id: s.newID(), key: key, events: map[string]bool{}}
-		s.bots[key] = b
-	}
-	b.startTime, b.meetingURL, b.config = joinAt, meetingURL, config
-	b.events[e.id] = true
-	e.botKey = key
-	e.updatedAt = s.opts.Now()
-	writeJSON(w, http.StatusOK, s.eventViewLocked(e))
+	s.finishBotCallLocked(w, r, id, keys, func(e *event) {
+		if e.botKey != key {
+			s.detachBotLocked(e)
+		}
+		// Events with equal keys share one bot; scheduling again replaces
+		// the bot's configuration as a whole (recall-api.md §4.1, §4.3).
+		b, ok := s.bots[key]
+		if !ok {
+			b = &bot{id: s.newID(), key: key, events: map[string]bool{}}
+			s.bots[key] = b
+		}
+		b.startTime, b.meetingURL, b.config = joinAt, meetingURL, config
+		b.events[e.id] = true
+		e.botKey = key
+		e.updatedAt = s.opts.Now()
+	})
 }
 
 // unscheduleBot implements DELETE /calendar-events/{id}/bot/: idempotent
@@ -154,30 +136,38 @@ func (s *Server) unscheduleBot(w http.ResponseWriter, r *http.Request) {
 		writeDispatched(w)
 		return
 	}
-	key := e.botKey
-	release, ok := s.claimKeysLocked([]string{key})
+	s.finishBotCallLocked(w, r, id, []string{e.botKey}, func(e *event) {
+		if e.botKey != "" {
+			s.detachBotLocked(e)
+			e.updatedAt = s.opts.Now()
+		}
+	})
+}
+
+// finishBotCallLocked claims the deduplication keys a bot call touches,
+// parks it while a hold is set, then applies it to the event and answers.
+// It is entered with s.mu held and releases it.
+func (s *Server) finishBotCallLocked(w http.ResponseWriter, r *http.Request, id string, keys []string, apply func(*event)) {
+	release, ok := s.claimKeysLocked(keys)
 	s.mu.Unlock()
 	if !ok {
 		writeBusy(w)
 		return
 	}
-	if !s.parkIfHeld(r, key) {
-		release()
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-
+	parked := s.parkIfHeld(r, keys[0])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	release()
-	if e, ok = s.events[id]; !ok {
+	if !parked {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	e, ok := s.events[id]
+	if !ok {
 		writeJSON(w, http.StatusNotFound, notFoundBody)
 		return
 	}
-	if e.botKey != "" {
-		s.detachBotLocked(e)
-		e.updatedAt = s.opts.Now()
-	}
+	apply(e)
 	writeJSON(w, http.StatusOK, s.eventViewLocked(e))
 }
 
