@@ -77,7 +77,8 @@ func (s *Service) run(ctx context.Context, epoch uint64, done chan struct{}) {
 func (s *Service) nextJobLocked(now time.Time) (time.Time, job) {
 	syncDue := s.wantSync || (!s.nextSyncAt.IsZero() && !now.Before(s.nextSyncAt))
 	planDue := s.wantPlan || (!s.nextRetryAt.IsZero() && !now.Before(s.nextRetryAt))
-	if blocked := s.budget.BlockedUntil(); now.Before(blocked) && (syncDue || planDue) {
+	blocked := s.budget.BlockedUntil()
+	if now.Before(blocked) && (syncDue || planDue) {
 		return blocked, jobWait
 	}
 	switch {
@@ -89,6 +90,9 @@ func (s *Service) nextJobLocked(now time.Time) (time.Time, job) {
 	next := s.nextSyncAt
 	if !s.nextRetryAt.IsZero() && (next.IsZero() || s.nextRetryAt.Before(next)) {
 		next = s.nextRetryAt
+	}
+	if !next.IsZero() && next.Before(blocked) {
+		next = blocked // nothing may be sent before Recall allows it
 	}
 	return next, jobWait
 }

@@ -484,14 +484,23 @@ func TestRateLimitedList(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, worldOptions{static: true})
 	svc := h.start(Active)
-	h.srv.Faults().Add(recallapi.Fault{Method: http.MethodGet, Path: "/api/v2/calendar-events/", Status: http.StatusTooManyRequests, RetryAfter: 5 * time.Minute})
+	h.srv.Faults().Add(recallapi.Fault{Method: http.MethodGet, Path: "/api/v2/calendar-events/", Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Minute})
 	h.clock.advance(time.Hour)
 	svc.SyncNow(context.Background())
 	h.idle()
 	v := svc.View()
 	if v.SyncProblem == nil || v.SyncProblem.Code != "recall.rate_limited" ||
-		v.RateLimitedUntil != h.clock.Now().Add(5*time.Minute).Format(time.RFC3339) {
+		v.RateLimitedUntil != h.clock.Now().Add(30*time.Minute).Format(time.RFC3339) {
 		t.Fatalf("view %+v", v)
+	}
+	// The interval widened, but Recall's wait is longer: the retry is
+	// announced for when Recall allows it, and happens then.
+	if h.budget.SyncInterval() != 2*NewBudget(0).SyncInterval() || v.NextSyncAt != v.RateLimitedUntil {
+		t.Fatalf("next sync %s, rate limited until %s", v.NextSyncAt, v.RateLimitedUntil)
+	}
+	tm := h.clock.waitForTimer(t, h.timers)
+	if tm.wait != 30*time.Minute {
+		t.Fatalf("next attempt in %v", tm.wait)
 	}
 	// The budget is the process's: another Service on it waits too.
 	if !h.budget.BlockedUntil().After(h.clock.Now()) {

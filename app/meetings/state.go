@@ -83,11 +83,15 @@ func (s *Service) viewLocked(now time.Time) View {
 	v.LastSyncAt = formatTime(s.cache.LastSyncAt)
 	v.LastSyncBy = string(s.cache.LastSyncBy)
 	v.SyncProblem = s.syncProblem
-	if s.mode == Active {
-		v.NextSyncAt = formatTime(s.nextSyncAt)
-	}
+	next := s.nextSyncAt
 	if until := s.budget.BlockedUntil(); until.After(now) {
 		v.RateLimitedUntil = formatTime(until)
+		if next.Before(until) {
+			next = until // nothing is sent before Recall allows it
+		}
+	}
+	if s.mode == Active && !s.nextSyncAt.IsZero() {
+		v.NextSyncAt = formatTime(next)
 	}
 	return v
 }
