@@ -129,8 +129,8 @@ fuzz: ## Run each fuzz target briefly
 	go test -run='^$$' -fuzz='^FuzzDecodeCalendar$$' -fuzztime=$(FUZZTIME) ./app/recall/
 
 .PHONY: bench
-bench: ## Benchmarks: sign-in overhead, event listing, demo start, keychain and file writes
-	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/demo/ ./app/vault/ ./app/store/
+bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, demo start, keychain and file writes
+	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/meetings/ ./app/demo/ ./app/vault/ ./app/store/
 
 .PHONY: frontend-check frontend-test
 frontend-check: deps-frontend ## svelte-check (types and a11y)

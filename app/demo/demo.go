@@ -69,6 +69,8 @@ func Start(opts Options) (*Services, error) {
 		Verifier:     idp,
 		ConnectDelay: opts.ConnectDelay,
 		Seed:         seed,
+		// Office hours in the person's own zone, as their diary would be.
+		Location: time.Local,
 	})
 	if err != nil {
 		_ = idp.Close()

@@ -252,6 +252,41 @@ type Event struct {
 	Bots            []Bot     `json:"bots,omitempty"`
 	CreatedAt       time.Time `json:"createdAt"`
 	UpdatedAt       time.Time `json:"updatedAt"`
+
+	// The fields below come from the Outlook event in raw (the Graph event
+	// resource, recall-api.md §3.4). Each is empty when raw lacks it or
+	// has it in an unexpected shape.
+
+	// Organizer is organizer.emailAddress.address.
+	Organizer string `json:"organizer,omitempty"`
+	// IsOrganizer is Graph's isOrganizer: the calendar's owner organises it.
+	IsOrganizer bool `json:"isOrganizer,omitempty"`
+	// Attendees lists attendees[]; Graph omits the key when there are none.
+	Attendees []Attendee `json:"attendees,omitempty"`
+	// Response is the owner's responseStatus.response as Graph spells it:
+	// none, organizer, tentativelyAccepted, accepted, declined or
+	// notResponded.
+	Response string `json:"response,omitempty"`
+	// SeriesMasterID groups the occurrences of a recurring meeting.
+	SeriesMasterID string `json:"seriesMasterId,omitempty"`
+	// EventType is Graph's type: singleInstance, occurrence, exception or
+	// seriesMaster.
+	EventType string `json:"eventType,omitempty"`
+	// AllDayDate is the calendar date ("2006-01-02") of an all-day event,
+	// read from raw start.dateTime so no time-zone shift can move it.
+	AllDayDate string `json:"allDayDate,omitempty"`
+	// JoinURL is onlineMeeting.joinUrl, which may be set when MeetingURL
+	// is not (a wrapped or unsupported link, §3.4).
+	JoinURL string `json:"joinUrl,omitempty"`
+}
+
+// Attendee is one entry of the Graph event's attendees.
+type Attendee struct {
+	Email string `json:"email"`
+	// Response is status.response as Graph spells it (see Event.Response).
+	Response string `json:"response,omitempty"`
+	// Type is required, optional or resource (a room or equipment).
+	Type string `json:"type,omitempty"`
 }
 
 // Bot is a bot scheduled for an event.
@@ -285,22 +320,31 @@ func (w *wireEvent) event() (Event, error) {
 	if platform == "" {
 		platform = w.MeetingURL.platform
 	}
+	r := &w.Raw
 	return Event{
 		ID:              w.ID,
 		CalendarID:      w.CalendarID,
 		StartTime:       time.Time(w.StartTime),
 		EndTime:         time.Time(w.EndTime),
-		Title:           w.Raw.Subject,
+		Title:           r.Subject,
 		MeetingURL:      w.MeetingURL.url,
 		MeetingID:       w.MeetingURL.id,
 		MeetingPlatform: platform,
 		ICalUID:         string(w.ICalUID),
 		IsDeleted:       w.IsDeleted,
-		IsCancelled:     w.Raw.IsCancelled,
-		IsAllDay:        w.Raw.IsAllDay,
+		IsCancelled:     r.IsCancelled,
+		IsAllDay:        r.IsAllDay,
 		Bots:            w.Bots,
 		CreatedAt:       time.Time(w.CreatedAt),
 		UpdatedAt:       time.Time(w.UpdatedAt),
+		Organizer:       r.Organizer,
+		IsOrganizer:     r.IsOrganizer,
+		Attendees:       r.Attendees,
+		Response:        r.Response,
+		SeriesMasterID:  r.SeriesMasterID,
+		EventType:       r.Type,
+		AllDayDate:      r.AllDayDate,
+		JoinURL:         r.JoinURL,
 	}, nil
 }
 
@@ -312,26 +356,121 @@ func decodeEvent(data []byte) (Event, error) {
 	return w.event()
 }
 
-// rawGraphEvent picks the few Graph fields we show from `raw`; a raw that
-// is not an object, or fields of unexpected types, are ignored.
+// rawGraphEvent picks the Graph fields the app uses from `raw`
+// (recall-api.md §3.4); a raw that is not an object, or fields of
+// unexpected types, are ignored one by one rather than failing the event.
 type rawGraphEvent struct {
-	Subject     string
-	IsCancelled bool
-	IsAllDay    bool
+	Subject        string
+	IsCancelled    bool
+	IsAllDay       bool
+	Organizer      string
+	IsOrganizer    bool
+	Attendees      []Attendee
+	Response       string
+	SeriesMasterID string
+	Type           string
+	AllDayDate     string
+	JoinURL        string
+}
+
+// maxAttendees bounds what one event may carry into memory; Graph caps
+// attendees at 500 per event, so this only stops a hostile payload.
+const maxAttendees = 2000
+
+// Graph strings we keep are short: addresses (RFC 5321 allows 254),
+// ids and enum values. Longer values are not what Graph sends.
+const maxRawField = 2048
+
+// rawGraph is the Graph event's shape. It is decoded in one pass with
+// encoding/json's own leniency: a value of the wrong type is skipped (left
+// zero) and the rest still decoded, and the type error is ignored.
+type rawGraph struct {
+	Subject     string         `json:"subject"`
+	IsCancelled bool           `json:"isCancelled"`
+	IsAllDay    bool           `json:"isAllDay"`
+	IsOrganizer bool           `json:"isOrganizer"`
+	Organizer   graphRecipient `json:"organizer"`
+	Attendees   []struct {
+		Type   string        `json:"type"`
+		Status graphResponse `json:"status"`
+		graphRecipient
+	} `json:"attendees"`
+	ResponseStatus graphResponse `json:"responseStatus"`
+	SeriesMasterID string        `json:"seriesMasterId"`
+	Type           string        `json:"type"`
+	Start          struct {
+		DateTime string `json:"dateTime"`
+	} `json:"start"`
+	OnlineMeeting struct {
+		JoinURL string `json:"joinUrl"`
+	} `json:"onlineMeeting"`
+}
+
+type graphRecipient struct {
+	EmailAddress struct {
+		Address string `json:"address"`
+	} `json:"emailAddress"`
+}
+
+type graphResponse struct {
+	Response string `json:"response"`
 }
 
 func (r *rawGraphEvent) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Subject     lenientString `json:"subject"`
-		IsCancelled lenientBool   `json:"isCancelled"`
-		IsAllDay    lenientBool   `json:"isAllDay"`
-	}
-	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &v) != nil {
-		*r = rawGraphEvent{}
+	*r = rawGraphEvent{}
+	if len(b) == 0 || b[0] != '{' {
 		return nil
 	}
-	*r = rawGraphEvent{Subject: string(v.Subject), IsCancelled: bool(v.IsCancelled), IsAllDay: bool(v.IsAllDay)}
+	var v rawGraph
+	if err := json.Unmarshal(b, &v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) {
+			return nil
+		}
+	}
+	*r = rawGraphEvent{
+		Subject:        v.Subject,
+		IsCancelled:    v.IsCancelled,
+		IsAllDay:       v.IsAllDay,
+		IsOrganizer:    v.IsOrganizer,
+		Organizer:      short(v.Organizer.EmailAddress.Address),
+		Response:       short(v.ResponseStatus.Response),
+		SeriesMasterID: short(v.SeriesMasterID),
+		Type:           short(v.Type),
+		JoinURL:        short(v.OnlineMeeting.JoinURL),
+	}
+	for _, a := range v.Attendees {
+		if len(r.Attendees) == maxAttendees {
+			break
+		}
+		if email := short(a.EmailAddress.Address); email != "" {
+			r.Attendees = append(r.Attendees, Attendee{Email: email, Response: short(a.Status.Response), Type: short(a.Type)})
+		}
+	}
+	if r.IsAllDay {
+		r.AllDayDate = calendarDate(v.Start.DateTime)
+	}
 	return nil
+}
+
+func short(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxRawField {
+		return ""
+	}
+	return s
+}
+
+// calendarDate returns the "2006-01-02" prefix of a Graph dateTime such as
+// "2026-03-10T00:00:00.0000000", or "" when it is not a real date.
+func calendarDate(dt string) string {
+	if len(dt) < 10 {
+		return ""
+	}
+	if _, err := time.Parse(time.DateOnly, dt[:10]); err != nil {
+		return ""
+	}
+	return dt[:10]
 }
 
 // lenientString is a string, or "" for null or any other JSON type.
@@ -344,13 +483,6 @@ func (s *lenientString) UnmarshalJSON(b []byte) error {
 	} else {
 		*s = ""
 	}
-	return nil
-}
-
-type lenientBool bool
-
-func (v *lenientBool) UnmarshalJSON(b []byte) error {
-	*v = lenientBool(string(b) == "true")
 	return nil
 }
 

@@ -118,6 +118,82 @@ func TestDecodeEventMeetingURLForms(t *testing.T) {
 	}
 }
 
+// sampleOutlookEvent is an Outlook event as Recall lists it, with the Graph
+// fields the meetings package reads (recall-api.md §3.4).
+const sampleOutlookEvent = `{"id":"e1","calendar_id":"c1","start_time":"2026-03-10T23:00:00Z","end_time":"2026-03-11T23:00:00Z",
+  "meeting_url":null,"meeting_platform":null,"is_deleted":false,"bots":[],
+  "raw":{"subject":"Offsite","isAllDay":true,"isOrganizer":false,"type":"occurrence","seriesMasterId":"AAMkSeries",
+    "start":{"dateTime":"2026-03-11T00:00:00.0000000","timeZone":"W. Europe Standard Time"},
+    "organizer":{"emailAddress":{"name":"Kim","address":"kim@fabrikam.example"}},
+    "responseStatus":{"response":"tentativelyAccepted","time":"2026-03-01T10:00:00Z"},
+    "onlineMeeting":{"joinUrl":"https://nam12.safelinks.protection.outlook.com/?url=x"},
+    "attendees":[
+      {"type":"required","status":{"response":"accepted"},"emailAddress":{"name":"Pat","address":"pat@contoso.example"}},
+      {"type":"resource","status":{"response":"none"},"emailAddress":{"address":"room-4@contoso.example"}},
+      {"type":"optional","status":"weird","emailAddress":{"address":"ana@adatum.example"}},
+      {"type":"required","emailAddress":{"address":""}},
+      {"type":"required"},
+      "not an object", 7, null
+    ]}}`
+
+func TestDecodeEventOutlookFields(t *testing.T) {
+	t.Parallel()
+	ev, err := decodeEvent([]byte(sampleOutlookEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Attendee{
+		{Email: "pat@contoso.example", Response: "accepted", Type: "required"},
+		{Email: "room-4@contoso.example", Response: "none", Type: "resource"},
+		{Email: "ana@adatum.example", Type: "optional"},
+	}
+	if len(ev.Attendees) != len(want) {
+		t.Fatalf("attendees %+v", ev.Attendees)
+	}
+	for i := range want {
+		if ev.Attendees[i] != want[i] {
+			t.Fatalf("attendee %d: %+v, want %+v", i, ev.Attendees[i], want[i])
+		}
+	}
+	if ev.Organizer != "kim@fabrikam.example" || ev.IsOrganizer || ev.Response != "tentativelyAccepted" ||
+		ev.SeriesMasterID != "AAMkSeries" || ev.EventType != "occurrence" || !ev.IsAllDay ||
+		ev.AllDayDate != "2026-03-11" || ev.JoinURL != "https://nam12.safelinks.protection.outlook.com/?url=x" {
+		t.Fatalf("event %+v", ev)
+	}
+
+	// Every Graph field in a shape we do not expect is dropped on its own,
+	// never failing the event.
+	odd := `{"id":"e2","raw":{"subject":"x","isAllDay":true,"isOrganizer":"yes","organizer":"kim","attendees":{"a":1},
+	  "responseStatus":[1],"seriesMasterId":5,"type":null,"start":{"dateTime":"2026-13-40T00:00:00"},"onlineMeeting":"x"}}`
+	ev, err = decodeEvent([]byte(odd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Title != "x" || ev.Organizer != "" || ev.IsOrganizer || ev.Attendees != nil || ev.Response != "" ||
+		ev.SeriesMasterID != "" || ev.EventType != "" || ev.AllDayDate != "" || ev.JoinURL != "" {
+		t.Fatalf("odd shapes: %+v", ev)
+	}
+	// The date is only read for all-day events: a timed event's start is
+	// a point in time, which start_time already carries.
+	timed := strings.Replace(sampleOutlookEvent, `"isAllDay":true`, `"isAllDay":false`, 1)
+	if ev, _ := decodeEvent([]byte(timed)); ev.AllDayDate != "" {
+		t.Fatalf("timed event has an all-day date %q", ev.AllDayDate)
+	}
+	// A runaway attendee list is bounded.
+	var b strings.Builder
+	b.WriteString(`{"id":"e3","raw":{"attendees":[`)
+	for i := 0; i < maxAttendees+5; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"emailAddress":{"address":"a@b.example"}}`)
+	}
+	b.WriteString(`]}}`)
+	if ev, _ := decodeEvent([]byte(b.String())); len(ev.Attendees) != maxAttendees {
+		t.Fatalf("%d attendees kept", len(ev.Attendees))
+	}
+}
+
 func TestDefaultDeduplicationKey(t *testing.T) {
 	t.Parallel()
 	ev := Event{StartTime: time.Date(2025, 6, 10, 18, 0, 0, 0, time.UTC), MeetingURL: "https://teams.microsoft.com/l/meetup-join/x"}
@@ -250,6 +326,8 @@ func FuzzDecodeCalendar(f *testing.F) {
 	f.Add([]byte(`{"id":"x","status_changes":[{"status":"connected","created_at":"2026-01-01T00:00:00Z","x":{"token":"t"}}]}`))
 	f.Add([]byte(`{"next":null,"results":[{"id":"e","meeting_url":{"meeting_id":1},"raw":[],"bots":[{}]}]}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"next":null,"results":[` + sampleOutlookEvent + `]}`))
+	f.Add([]byte(`{"results":[{"id":"e","raw":{"isAllDay":true,"start":{"dateTime":"2026-02-30"},"attendees":[{"emailAddress":{"address":" "}},{"status":{}}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cal, err := decodeCalendar(data); err == nil {
 			if cal.ID == "" {
@@ -278,6 +356,19 @@ func FuzzDecodeCalendar(f *testing.F) {
 			for _, ev := range events {
 				if ev.ID == "" {
 					t.Fatal("decoded an event without an id")
+				}
+				if ev.AllDayDate != "" {
+					if _, err := time.Parse(time.DateOnly, ev.AllDayDate); err != nil || !ev.IsAllDay {
+						t.Fatalf("all-day date %q (all-day %v)", ev.AllDayDate, ev.IsAllDay)
+					}
+				}
+				if len(ev.Attendees) > maxAttendees {
+					t.Fatalf("%d attendees", len(ev.Attendees))
+				}
+				for _, a := range ev.Attendees {
+					if a.Email == "" || strings.TrimSpace(a.Email) != a.Email || len(a.Email) > maxRawField {
+						t.Fatalf("attendee address %q", a.Email)
+					}
 				}
 			}
 		}

@@ -1,8 +1,9 @@
 package recallapi
 
 import (
-	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -22,15 +23,6 @@ type event struct {
 	createdAt     time.Time
 	updatedAt     time.Time
 	botKey        string // deduplication key of the attached bot, if any
-}
-
-type bot struct {
-	id         string
-	key        string
-	startTime  time.Time
-	meetingURL string
-	config     map[string]any
-	events     map[string]bool
 }
 
 // eventJSON is the documented calendar event (recall-api.md §3.4).
@@ -155,6 +147,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.applyChangesLocked()
 	got, next, prev, err := paginate(s.sortedEventIDsLocked(), q.Get("cursor"), eventsPageSize, keep)
 	if err != nil {
 		writeBadCursor(w)
@@ -170,6 +163,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.applyChangesLocked()
 	e, ok := s.events[r.PathValue("id")]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, notFoundBody)
@@ -178,114 +172,259 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.eventViewLocked(e))
 }
 
-// scheduleBot implements POST /calendar-events/{id}/bot/ (recall-api.md §4.1).
-func (s *Server) scheduleBot(w http.ResponseWriter, r *http.Request) {
-	m, ok := readObject(w, r)
-	if !ok {
-		return
-	}
-	errs := fieldErrors{}
-	key, _ := stringField(m, "deduplication_key", maxDedupKey, true, errs)
-	var config map[string]any
-	switch raw, present := m["bot_config"]; {
-	case !present:
-		errs.add("bot_config", msgRequired)
-	case string(raw) == "null":
-		errs.add("bot_config", msgNull)
-	default:
-		if err := json.Unmarshal(raw, &config); err != nil || config == nil {
-			errs.add("bot_config", "Expected a dictionary of items.")
+func sortChanges(c []plannedChange) {
+	sort.SliceStable(c, func(i, j int) bool { return c[i].at.Before(c[j].at) })
+}
+
+// applyChangesLocked makes the scripted edits that are due by the fake's
+// clock. Every handler that reads or writes events calls it first, so an
+// answer never predates an edit due before it. Each edit carries the time
+// it was made as updated_at, which is never later than the fake's now.
+func (s *Server) applyChangesLocked() {
+	now := s.opts.Now()
+	n := 0
+	for n < len(s.changes) && !s.changes[n].at.After(now) {
+		ch := s.changes[n]
+		n++
+		e, ok := s.events[ch.eventID]
+		if !ok || e.isDeleted {
+			continue
+		}
+		switch ch.kind {
+		case changeMove:
+			s.moveLocked(e, ScriptedMoveBy, ch.at)
+		case changeCancel:
+			s.cancelLocked(e, ch.at)
 		}
 	}
-	if len(errs) > 0 {
-		writeInvalid(w, errs)
-		return
+	s.changes = s.changes[n:]
+}
+
+// moveLocked shifts an event. Recall does not move its bot: the bot keeps
+// its old join time and key until someone schedules again
+// (recall-api.md §4.1).
+func (s *Server) moveLocked(e *event, by time.Duration, at time.Time) {
+	e.start, e.end = e.start.Add(by), e.end.Add(by)
+	allDay, _ := e.raw["isAllDay"].(bool)
+	e.raw["start"] = graphTimeIn(e.start, allDay, s.opts.Location)
+	e.raw["end"] = graphTimeIn(e.end, allDay, s.opts.Location)
+	e.updatedAt = at
+}
+
+// cancelLocked is the organiser cancelling: Graph keeps the event with
+// isCancelled and a "Canceled:" subject; Recall keeps any bot on it, so
+// removing it is the scheduler's job.
+func (s *Server) cancelLocked(e *event, at time.Time) {
+	e.raw["isCancelled"] = true
+	if subject, _ := e.raw["subject"].(string); !strings.HasPrefix(subject, "Canceled: ") {
+		e.raw["subject"] = "Canceled: " + subject
+	}
+	e.updatedAt = at
+}
+
+// EventSnapshot is an event as tests see it.
+type EventSnapshot struct {
+	ID         string
+	CalendarID string
+	Title      string
+	Start, End time.Time
+	MeetingURL string // "" when meeting_url is null
+	JoinURL    string // onlineMeeting.joinUrl
+	AllDay     bool
+	Cancelled  bool
+	Deleted    bool
+	UpdatedAt  time.Time
+	// BotKey and BotID describe the attached bot ("" when none).
+	BotKey string
+	BotID  string
+}
+
+// Events lists a calendar's events (every calendar's when calendarID is
+// ""), deleted ones included, by start time then id. Due scripted
+// changes are applied first.
+func (s *Server) Events(calendarID string) []EventSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyChangesLocked()
+	var out []EventSnapshot
+	for _, e := range s.events {
+		if calendarID != "" && e.calendarID != calendarID {
+			continue
+		}
+		snap := EventSnapshot{
+			ID: e.id, CalendarID: e.calendarID, Start: e.start, End: e.end,
+			Deleted: e.isDeleted, UpdatedAt: e.updatedAt, BotKey: e.botKey,
+		}
+		snap.Title, _ = e.raw["subject"].(string)
+		snap.AllDay, _ = e.raw["isAllDay"].(bool)
+		snap.Cancelled, _ = e.raw["isCancelled"].(bool)
+		if om, ok := e.raw["onlineMeeting"].(map[string]any); ok {
+			snap.JoinURL, _ = om["joinUrl"].(string)
+		}
+		if e.meetingURL != nil {
+			snap.MeetingURL = *e.meetingURL
+		}
+		if b, ok := s.bots[e.botKey]; ok {
+			snap.BotID = b.id
+		}
+		out = append(out, snap)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Start.Equal(out[j].Start) {
+			return out[i].Start.Before(out[j].Start)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// ErrNoEvent is returned by the event edits for an unknown or deleted event.
+var ErrNoEvent = errors.New("recallapi: no such event")
+
+// editEvent runs f on a live event at the fake's now, after due scripted
+// changes, so updated_at stays in step with the clock.
+func (s *Server) editEvent(id string, f func(e *event, now time.Time) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyChangesLocked()
+	e, ok := s.events[id]
+	if !ok || e.isDeleted {
+		return ErrNoEvent
+	}
+	return f(e, s.opts.Now())
+}
+
+// MoveEvent shifts an event by d, as its organiser would in Outlook.
+func (s *Server) MoveEvent(id string, d time.Duration) error {
+	return s.editEvent(id, func(e *event, now time.Time) error {
+		s.moveLocked(e, d, now)
+		return nil
+	})
+}
+
+// CancelEvent marks an event cancelled by its organiser.
+func (s *Server) CancelEvent(id string) error {
+	return s.editEvent(id, func(e *event, now time.Time) error {
+		s.cancelLocked(e, now)
+		return nil
+	})
+}
+
+// DeleteEvent removes an event from the calendar: Recall keeps it with
+// is_deleted true and removes its bot (recall-api.md §3.5, §4.2).
+func (s *Server) DeleteEvent(id string) error {
+	return s.editEvent(id, func(e *event, now time.Time) error {
+		s.detachBotLocked(e)
+		e.isDeleted = true
+		e.updatedAt = now
+		return nil
+	})
+}
+
+// SetMeetingURL replaces an event's meeting link ("" removes it), as when
+// the organiser switches the meeting to another Teams or Zoom room.
+func (s *Server) SetMeetingURL(id, link string) error {
+	if link != "" && !meetingLink(link) {
+		return errors.New("recallapi: not a meeting URL")
+	}
+	return s.editEvent(id, func(e *event, now time.Time) error {
+		e.meetingURL, e.meetingPlatfm = nil, nil
+		e.raw["onlineMeeting"], e.raw["isOnlineMeeting"], e.raw["bodyPreview"] = nil, false, ""
+		if link != "" {
+			platform := platformOf(link)
+			e.meetingURL, e.meetingPlatfm = ptr(link), ptr(platform)
+			if platform == "microsoft_teams" {
+				e.raw["onlineMeeting"], e.raw["isOnlineMeeting"] = map[string]any{"joinUrl": link}, true
+			} else {
+				e.raw["bodyPreview"] = "Join the meeting: " + link
+			}
+		}
+		e.updatedAt = now
+		return nil
+	})
+}
+
+// meetingLink: meeting platforms serve their join links over https.
+func meetingLink(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme == "https" && u.Host != "" && !strings.ContainsAny(v, " \t\n")
+}
+
+// platformOf is Recall's meeting_platform for a link it recognises.
+func platformOf(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "webrtc"
+	}
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case host == "teams.microsoft.com" || host == "teams.live.com":
+		return "microsoft_teams"
+	case host == "zoom.us" || strings.HasSuffix(host, ".zoom.us"):
+		return "zoom"
+	case host == "meet.google.com":
+		return "google_meet"
+	case strings.HasSuffix(host, ".webex.com"):
+		return "webex"
+	}
+	return "webrtc"
+}
+
+// NewEvent describes an event for AddEvent.
+type NewEvent struct {
+	Title      string
+	Start, End time.Time
+	// MeetingURL is the join link; "" for a meeting without one.
+	MeetingURL string
+	// Organizer is an email address; "" means the calendar's owner.
+	Organizer string
+	// Attendees are email addresses besides the owner.
+	Attendees []string
+	// Response is the owner's Graph response when someone else organises
+	// (accepted, tentativelyAccepted, declined, none).
+	Response string
+	AllDay   bool
+}
+
+// AddEvent adds an event to a connected calendar, as a new invitation
+// arriving in Outlook would, and returns its id.
+func (s *Server) AddEvent(calendarID string, in NewEvent) (string, error) {
+	if !in.End.After(in.Start) {
+		return "", errors.New("recallapi: an event must end after it starts")
+	}
+	if in.MeetingURL != "" && !meetingLink(in.MeetingURL) {
+		return "", errors.New("recallapi: not a meeting URL")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.events[r.PathValue("id")]
-	if !ok {
-		writeJSON(w, http.StatusNotFound, notFoundBody)
-		return
+	s.applyChangesLocked()
+	c, ok := s.calendars[calendarID]
+	if !ok || !c.synced {
+		return "", errors.New("recallapi: no connected calendar " + calendarID)
 	}
 	now := s.opts.Now()
-	if !e.end.After(now) {
-		// The exact documented body (recall-api.md §4.1).
-		writeInvalid(w, fieldErrors{"non_field_errors": {"Cannot schedule bot as calendar event has ended."}})
-		return
+	g := &generator{rng: s.rng, owner: c.email(), domain: "contoso.example", loc: s.opts.Location, now: now}
+	if at := strings.LastIndexByte(g.owner, '@'); at >= 0 {
+		g.domain = g.owner[at+1:]
 	}
-	// meeting_url and join_at come from the event unless bot_config sets
-	// them (recall-api.md §4.1).
-	meetingURL, _ := config["meeting_url"].(string)
-	if meetingURL == "" && e.meetingURL != nil {
-		meetingURL = *e.meetingURL
+	spec := meetingSpec{title: in.Title, start: in.Start, dur: in.End.Sub(in.Start), organiser: in.Organizer,
+		attendees: in.Attendees, response: in.Response, allDay: in.AllDay}
+	if strings.EqualFold(in.Organizer, g.owner) {
+		spec.organiser = ""
 	}
-	if meetingURL == "" {
-		writeInvalid(w, fieldErrors{"bot_config": {"The calendar event has no meeting URL; set meeting_url in bot_config."}})
-		return
+	e := g.meeting(spec, "")
+	if in.MeetingURL != "" {
+		platform := platformOf(in.MeetingURL)
+		e.meetingURL, e.meetingPlatfm = ptr(in.MeetingURL), ptr(platform)
+		e.raw["onlineMeeting"], e.raw["isOnlineMeeting"] = map[string]any{"joinUrl": in.MeetingURL}, true
 	}
-	joinAt := e.start
-	if v, ok := config["join_at"].(string); ok {
-		t, ok := parseTime(v)
-		if !ok {
-			writeInvalid(w, fieldErrors{"bot_config": {"join_at: " + msgDateTime}})
-			return
-		}
-		joinAt = t
-	}
-	if e.botKey != key {
-		s.detachBotLocked(e)
-	}
-	// Events with equal keys share one bot; scheduling again replaces the
-	// bot's configuration as a whole (recall-api.md §4.1, §4.3).
-	b, ok := s.bots[key]
-	if !ok {
-		b = &bot{id: s.newID(), key: key, events: map[string]bool{}}
-		s.bots[key] = b
-	}
-	b.startTime, b.meetingURL, b.config = joinAt, meetingURL, config
-	b.events[e.id] = true
-	e.botKey = key
-	e.updatedAt = now
-	writeJSON(w, http.StatusOK, s.eventViewLocked(e))
-}
-
-// unscheduleBot implements DELETE /calendar-events/{id}/bot/: idempotent
-// 200 while the event exists (recall-api.md §4.2).
-func (s *Server) unscheduleBot(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.events[r.PathValue("id")]
-	if !ok {
-		writeJSON(w, http.StatusNotFound, notFoundBody)
-		return
-	}
-	if e.botKey != "" {
-		s.detachBotLocked(e)
-		e.updatedAt = s.opts.Now()
-	}
-	writeJSON(w, http.StatusOK, s.eventViewLocked(e))
-}
-
-// detachBotLocked removes the event from its bot; the bot is deleted only
-// when no other event shares it (recall-api.md §4.2).
-func (s *Server) detachBotLocked(e *event) {
-	if e.botKey == "" {
-		return
-	}
-	if b, ok := s.bots[e.botKey]; ok {
-		delete(b.events, e.id)
-		if len(b.events) == 0 {
-			delete(s.bots, e.botKey)
-		}
-	}
-	e.botKey = ""
-}
-
-func (s *Server) removeFutureBotsLocked(c *calendar, now time.Time) {
-	for _, id := range c.eventIDs {
-		if e, ok := s.events[id]; ok && e.start.After(now) {
-			s.detachBotLocked(e)
-		}
-	}
+	e.id, e.calendarID = s.newID(), c.id
+	e.platformID = "AAMkAG" + strings.ReplaceAll(s.newID(), "-", "")
+	e.icalUID = "040000008200E00074C5B7101A82E008" + strings.ToUpper(strings.ReplaceAll(s.newID(), "-", ""))
+	e.raw["id"], e.raw["iCalUId"] = e.platformID, e.icalUID
+	e.createdAt, e.updatedAt = now, now
+	s.events[e.id] = e
+	c.eventIDs = append(c.eventIDs, e.id)
+	s.addEventsLocked([]string{e.id})
+	return e.id, nil
 }

@@ -14,19 +14,49 @@ const (
 	syncAhead = 28 * 24 * time.Hour
 )
 
-type eventKind int
+// After a calendar's first sync its diary changes as a real one does: one
+// meeting moves and, later, another is cancelled by its organiser. The fake's
+// clock drives both (Options.Now), so tests step them and demo mode shows
+// the app re-planning within minutes.
+const (
+	ScriptedMoveAfter   = 2 * time.Minute
+	ScriptedCancelAfter = 4 * time.Minute
+	ScriptedMoveBy      = time.Hour
+)
+
+// Titles of the scripted meetings that change, for tests that look for them.
+const (
+	ScriptedMovingTitle    = "Customer onboarding: Fabrikam"
+	ScriptedCancelledTitle = "Roadmap sync with Northwind"
+	ScriptedSoonTitle      = "Quick sync with Priya"
+)
+
+type linkKind int
 
 const (
-	kindTeams eventKind = iota
-	kindZoom
-	kindMeet
-	kindInPerson  // no link at all
-	kindAllDay    // no link
-	kindCancelled // Graph isCancelled, still listed
-	kindDeleted   // Recall's soft delete, is_deleted true (§3.5)
-	kindWrapped   // link wrapped by Safe Links: meeting_url null (§3.4)
-	kindEnded     // over already, for the "has ended" rule (§4.1)
+	linkNone linkKind = iota
+	linkTeams
+	linkZoom
+	linkMeet
+	linkWebex
+	linkWrapped // a Safe Links wrapper: meeting_url null, joinUrl set (§3.4)
 )
+
+type changeKind int
+
+const (
+	changeNone changeKind = iota
+	changeMove
+	changeCancel
+)
+
+// plannedChange is an edit the organiser makes at a given time; it is
+// applied by the first request the fake serves at or after that time.
+type plannedChange struct {
+	at      time.Time
+	eventID string
+	kind    changeKind
+}
 
 var (
 	colleagues = []string{"jamie.lee", "priya.shah", "tom.becker", "noor.haddad", "li.wei", "sofia.rossi"}
@@ -44,65 +74,225 @@ var (
 	}
 )
 
-// generateEventsLocked fills a calendar with a realistic month on its first
-// successful sync: a daily stand-up series, Teams/Zoom/Meet meetings with
-// internal and external attendees, all-day events without links, cancelled
-// and deleted events, one wrapped link and one meeting already over.
+type eventKind int
+
+const (
+	kindTeams eventKind = iota
+	kindZoom
+	kindMeet
+	kindInPerson  // no link at all
+	kindAllDay    // no link
+	kindCancelled // Graph isCancelled, still listed
+	kindDeleted   // Recall's soft delete, is_deleted true (§3.5)
+	kindWrapped   // link wrapped by Safe Links: meeting_url null (§3.4)
+	kindEnded     // over already, for the "has ended" rule (§4.1)
+)
+
+// meetingSpec describes one scripted meeting of the demo week.
+type meetingSpec struct {
+	title     string
+	start     time.Time
+	dur       time.Duration
+	link      linkKind
+	organiser string   // "" is the calendar's owner; a bare name is a colleague
+	attendees []string // colleagues' names or outside addresses, besides the owner
+	response  string   // the owner's Graph response when someone else organises
+	allDay    bool
+	cancelled bool
+	deleted   bool
+	change    changeKind
+}
+
+// generator builds one calendar's events in the fake's time zone.
+type generator struct {
+	rng    *rand.Rand
+	owner  string
+	domain string
+	loc    *time.Location
+	now    time.Time
+	today  time.Time // local midnight
+}
+
+// generateEventsLocked fills a calendar on its first successful sync with
+// exactly Options.EventsPerCalendar events: a weekday stand-up series, then
+// a scripted week (Teams, Zoom, Meet and Webex links; colleagues and
+// outside guests; a meeting without a link; one starting in five minutes;
+// an all-day event; declined, tentative, cancelled, deleted, wrapped-link
+// and already-ended meetings), then random meetings later in the month.
+// Two scripted meetings change after the sync (see ScriptedMoveAfter).
 func (s *Server) generateEventsLocked(c *calendar, now time.Time) {
 	seed := s.eventSeed(c.id)
-	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
-	owner := c.email()
+	loc := s.opts.Location
+	y, m, d := now.In(loc).Date()
+	g := &generator{
+		rng:   rand.New(rand.NewPCG(seed, seed>>1|1)),
+		owner: c.email(),
+		loc:   loc,
+		now:   now,
+		today: time.Date(y, m, d, 0, 0, 0, 0, loc),
+	}
+	g.domain = "contoso.example"
+	if at := strings.LastIndexByte(g.owner, '@'); at >= 0 {
+		g.domain = g.owner[at+1:]
+	}
 	n := s.opts.EventsPerCalendar
-	day0 := now.Add(-syncBack).Truncate(24 * time.Hour)
 	ids := make([]string, 0, n)
 	add := func(e *event) {
-		e.id = uuidFrom(rng)
+		e.id = uuidFrom(g.rng)
 		e.calendarID = c.id
-		e.platformID = "AAMkAG" + strings.ReplaceAll(uuidFrom(rng), "-", "")
+		e.platformID = "AAMkAG" + strings.ReplaceAll(uuidFrom(g.rng), "-", "")
 		if e.icalUID == "" {
-			e.icalUID = "040000008200E00074C5B7101A82E008" + strings.ToUpper(strings.ReplaceAll(uuidFrom(rng), "-", ""))
+			e.icalUID = "040000008200E00074C5B7101A82E008" + strings.ToUpper(strings.ReplaceAll(uuidFrom(g.rng), "-", ""))
 		}
-		e.createdAt = now.Add(-time.Duration(rng.IntN(7*24*60)) * time.Minute)
+		e.createdAt = now.Add(-time.Duration(g.rng.IntN(7*24*60)) * time.Minute)
 		e.updatedAt = e.createdAt
 		if e.isDeleted {
 			e.updatedAt = now
 		}
+		e.raw["id"] = e.platformID
+		e.raw["iCalUId"] = e.icalUID
+		e.raw["webLink"] = "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(e.platformID) + "&exvsurl=1&path=/calendar/item"
 		s.events[e.id] = e
 		ids = append(ids, e.id)
 	}
 
 	// The stand-up: one weekday series, sharing an iCalUId prefix so the
 	// ical_uid prefix filter can find it (recall-api.md §3.2).
-	seriesID := "AAMkAGseries" + strings.ReplaceAll(uuidFrom(rng), "-", "")[:20]
-	seriesUID := "040000008200E00074C5B7101A82E0080000000STANDUP" + fmt.Sprintf("%08X", rng.Uint32())
-	teamsURL := teamsLink(rng)
+	seriesID := "AAMkAGseries" + strings.ReplaceAll(uuidFrom(g.rng), "-", "")[:20]
+	seriesUID := "040000008200E00074C5B7101A82E0080000000STANDUP" + fmt.Sprintf("%08X", g.rng.Uint32())
+	teamsURL := teamsLink(g.rng)
 	standups := min(n/3, 21)
-	for d := 0; len(ids) < standups && d < 29; d++ {
-		day := day0.Add(time.Duration(d) * 24 * time.Hour)
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+	for day := -1; len(ids) < standups && day < 29; day++ {
+		date := g.today.AddDate(0, 0, day)
+		if wd := date.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
 		}
-		start := day.Add(9*time.Hour + 30*time.Minute)
-		e := &event{start: start, end: start.Add(15 * time.Minute), icalUID: fmt.Sprintf("%s-%s", seriesUID, start.Format("20060102"))}
-		e.meetingURL, e.meetingPlatfm = ptr(teamsURL), ptr("microsoft_teams")
-		e.raw = graphEvent(rng, e, owner, "Daily stand-up", graphOpts{series: seriesID, attendees: colleagues[:4], provider: "teamsForBusiness", joinURL: teamsURL})
+		start := g.at(date, 9, 30)
+		e := g.meeting(meetingSpec{
+			title: "Daily stand-up", start: start, dur: 15 * time.Minute, link: linkTeams,
+			organiser: "jamie.lee", attendees: colleagues[1:4], response: "accepted",
+		}, teamsURL)
+		e.icalUID = fmt.Sprintf("%s-%s", seriesUID, start.Format("20060102"))
+		e.raw["type"] = "occurrence"
+		e.raw["seriesMasterId"] = seriesID
 		add(e)
 	}
-	standups = len(ids)
 
-	// One of each special kind first, so small calendars still show them.
-	forced := []eventKind{kindEnded, kindAllDay, kindCancelled, kindDeleted, kindWrapped, kindZoom, kindMeet}
-	for len(ids) < n {
-		var k eventKind
-		if i := len(ids) - standups; i < len(forced) {
-			k = forced[i]
-		} else {
-			k = pickKind(rng)
+	for _, spec := range g.week() {
+		if len(ids) == n {
+			break
 		}
-		add(s.makeEvent(rng, k, owner, day0, now))
+		e := g.meeting(spec, "")
+		add(e)
+		if s.opts.StaticEvents {
+			continue
+		}
+		switch spec.change {
+		case changeMove:
+			s.changes = append(s.changes, plannedChange{at: now.Add(ScriptedMoveAfter), eventID: e.id, kind: changeMove})
+		case changeCancel:
+			s.changes = append(s.changes, plannedChange{at: now.Add(ScriptedCancelAfter), eventID: e.id, kind: changeCancel})
+		}
+	}
+	sortChanges(s.changes)
+
+	for len(ids) < n {
+		add(g.random())
 	}
 	c.eventIDs = append(c.eventIDs, ids...)
 	s.addEventsLocked(ids)
+}
+
+// at is a local wall-clock time on date.
+func (g *generator) at(date time.Time, hour, minute int) time.Time {
+	y, m, d := date.Date()
+	return time.Date(y, m, d, hour, minute, 0, 0, g.loc)
+}
+
+// workday is the k-th weekday after today (k ≥ 1).
+func (g *generator) workday(k int) time.Time {
+	date := g.today
+	for k > 0 {
+		date = date.AddDate(0, 0, 1)
+		if wd := date.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			k--
+		}
+	}
+	return date
+}
+
+// week is the scripted demo week, most telling first, so a calendar with
+// few events still shows the interesting cases.
+func (g *generator) week() []meetingSpec {
+	soon := g.now.Truncate(time.Minute).Add(5 * time.Minute)
+	ended := g.now.Add(-3 * time.Hour).Truncate(15 * time.Minute)
+	return []meetingSpec{
+		{title: ScriptedSoonTitle, start: soon, dur: 15 * time.Minute, link: linkTeams, attendees: []string{"priya.shah"}},
+		{title: ScriptedMovingTitle, start: g.at(g.workday(1), 14, 0), dur: 45 * time.Minute, link: linkZoom,
+			attendees: []string{"kim@fabrikam.example", "jamie.lee"}, change: changeMove},
+		{title: ScriptedCancelledTitle, start: g.at(g.workday(1), 10, 0), dur: time.Hour, link: linkTeams,
+			organiser: "omar@northwind.example", attendees: []string{"tom.becker"}, response: "accepted", change: changeCancel},
+		{title: "Morning triage", start: ended, dur: 30 * time.Minute, link: linkTeams, organiser: "noor.haddad",
+			attendees: []string{"li.wei"}, response: "accepted"},
+		{title: "Company offsite", start: g.workday(3), allDay: true, organiser: "sofia.rossi", response: "accepted"},
+		{title: "Lunch with Priya", start: g.at(g.workday(1), 12, 30), dur: time.Hour, organiser: "priya.shah", response: "accepted"},
+		{title: "Advisory call", start: g.at(g.workday(2), 15, 30), dur: 30 * time.Minute, link: linkMeet,
+			organiser: "ana@adatum.example", response: "tentativelyAccepted"},
+		{title: "Design review", start: g.at(g.workday(2), 11, 0), dur: time.Hour, link: linkTeams,
+			attendees: []string{"jamie.lee", "li.wei", "sofia.rossi"}},
+		{title: "Vendor demo", start: g.at(g.workday(3), 16, 0), dur: 45 * time.Minute, link: linkZoom,
+			organiser: "ben@tailspin.example", attendees: []string{"tom.becker"}, response: "declined"},
+		{title: "Canceled: Budget sync", start: g.at(g.workday(2), 9, 0), dur: 30 * time.Minute, link: linkTeams,
+			organiser: "tom.becker", response: "accepted", cancelled: true},
+		{title: "Old 1:1 slot", start: g.at(g.workday(4), 8, 30), dur: 30 * time.Minute, link: linkTeams,
+			organiser: "jamie.lee", response: "accepted", deleted: true},
+		{title: "Fabrikam escalation", start: g.at(g.workday(4), 13, 0), dur: 30 * time.Minute, link: linkWrapped,
+			attendees: []string{"kim@fabrikam.example", "priya.shah"}},
+		{title: "Partner check-in", start: g.at(g.workday(4), 9, 0), dur: 30 * time.Minute, link: linkWebex,
+			organiser: "kim@fabrikam.example", response: "none"},
+		{title: "Quarterly business review", start: g.at(g.workday(5), 10, 0), dur: 90 * time.Minute, link: linkTeams,
+			organiser: "tom.becker", attendees: []string{"omar@northwind.example", "sofia.rossi"}, response: "accepted"},
+	}
+}
+
+// random is a filler meeting a week or more ahead, so the scripted week
+// stays as written.
+func (g *generator) random() *event {
+	k := pickKind(g.rng)
+	title := subjects[k][g.rng.IntN(len(subjects[k]))]
+	date := g.today.AddDate(0, 0, 7+g.rng.IntN(21))
+	spec := meetingSpec{
+		title:     title,
+		start:     g.at(date, 8+g.rng.IntN(10), 15*g.rng.IntN(4)),
+		dur:       time.Duration(2+g.rng.IntN(3)) * 15 * time.Minute,
+		attendees: pickAttendees(g.rng, k),
+	}
+	if g.rng.IntN(3) == 0 && len(spec.attendees) > 0 {
+		spec.organiser, spec.attendees = spec.attendees[0], spec.attendees[1:]
+		spec.response = []string{"accepted", "tentativelyAccepted", "none", "declined"}[g.rng.IntN(4)]
+	}
+	switch k {
+	case kindTeams, kindCancelled, kindDeleted, kindEnded:
+		spec.link = linkTeams
+	case kindZoom:
+		spec.link = linkZoom
+	case kindMeet:
+		spec.link = linkMeet
+	case kindWrapped:
+		spec.link = linkWrapped
+	case kindAllDay:
+		spec.start, spec.allDay, spec.attendees, spec.organiser = date, true, nil, ""
+	}
+	switch k {
+	case kindCancelled:
+		spec.cancelled, spec.title = true, "Canceled: "+title
+	case kindDeleted:
+		spec.deleted = true
+	case kindEnded:
+		// Over already: for the "has ended" rule (recall-api.md §4.1).
+		spec.start = g.now.Add(-time.Duration(2+g.rng.IntN(20)) * time.Hour).Truncate(15 * time.Minute)
+	}
+	return g.meeting(spec, "")
 }
 
 func pickKind(rng *rand.Rand) eventKind {
@@ -121,59 +311,11 @@ func pickKind(rng *rand.Rand) eventKind {
 		return kindCancelled
 	case p < 96:
 		return kindDeleted
+	case p < 98:
+		return kindEnded
 	default:
 		return kindWrapped
 	}
-}
-
-func (s *Server) makeEvent(rng *rand.Rand, k eventKind, owner string, day0, now time.Time) *event {
-	title := subjects[k][rng.IntN(len(subjects[k]))]
-	var start, end time.Time
-	switch k {
-	case kindEnded:
-		start = now.Add(-3 * time.Hour).Truncate(15 * time.Minute)
-		end = start.Add(30 * time.Minute)
-	case kindAllDay:
-		start = day0.Add(time.Duration(1+rng.IntN(28)) * 24 * time.Hour)
-		end = start.Add(24 * time.Hour)
-	default:
-		// Office hours within the sync window, on 15-minute boundaries.
-		day := day0.Add(time.Duration(rng.IntN(29)) * 24 * time.Hour)
-		start = day.Add(8*time.Hour + time.Duration(rng.IntN(40))*15*time.Minute)
-		end = start.Add(time.Duration(2+rng.IntN(3)) * 15 * time.Minute)
-	}
-	e := &event{start: start, end: end}
-	o := graphOpts{attendees: pickAttendees(rng, k)}
-	switch k {
-	case kindTeams, kindCancelled, kindEnded:
-		u := teamsLink(rng)
-		e.meetingURL, e.meetingPlatfm = ptr(u), ptr("microsoft_teams")
-		o.provider, o.joinURL = "teamsForBusiness", u
-	case kindZoom:
-		u := fmt.Sprintf("https://us02web.zoom.us/j/8%010d", rng.Int64N(1e10))
-		e.meetingURL, e.meetingPlatfm = ptr(u), ptr("zoom")
-		o.bodyLink = u
-	case kindMeet:
-		u := "https://meet.google.com/" + letters(rng, 3) + "-" + letters(rng, 4) + "-" + letters(rng, 3)
-		e.meetingURL, e.meetingPlatfm = ptr(u), ptr("google_meet")
-		o.bodyLink = u
-	case kindWrapped:
-		// meeting_url stays null while onlineMeeting.joinUrl is set
-		// (recall-api.md §3.4).
-		o.provider = "teamsForBusiness"
-		o.joinURL = "https://nam12.safelinks.protection.outlook.com/?url=" + url.QueryEscape(teamsLink(rng)) + "&data=05"
-	case kindDeleted:
-		e.isDeleted = true
-	case kindAllDay:
-		o.allDay = true
-		o.attendees = nil
-	}
-	if k == kindCancelled {
-		o.cancelled = true
-		title = "Canceled: " + title
-	}
-	e.raw = graphEvent(rng, e, owner, title, o)
-	return e
 }
 
 func pickAttendees(rng *rand.Rand, k eventKind) []string {
@@ -191,81 +333,119 @@ func pickAttendees(rng *rand.Rand, k eventKind) []string {
 	return out
 }
 
-type graphOpts struct {
-	series    string
-	attendees []string
-	provider  string
-	joinURL   string
-	bodyLink  string
-	allDay    bool
-	cancelled bool
-}
-
-// graphEvent is a trimmed Microsoft Graph event resource, the `raw` of an
-// Outlook calendar event (recall-api.md §3.4).
-func graphEvent(rng *rand.Rand, e *event, owner, subject string, o graphOpts) map[string]any {
-	domain := "contoso.example"
-	if at := strings.LastIndexByte(owner, '@'); at >= 0 {
-		domain = owner[at+1:]
+// meeting turns a spec into an event with its Graph payload. link, when
+// set, is the join URL to use (the stand-up series shares one).
+func (g *generator) meeting(sp meetingSpec, link string) *event {
+	e := &event{start: sp.start, end: sp.start.Add(sp.dur), isDeleted: sp.deleted}
+	if sp.allDay {
+		e.end = sp.start.AddDate(0, 0, 1)
+	}
+	var joinURL, bodyLink, provider string
+	switch sp.link {
+	case linkTeams:
+		if link == "" {
+			link = teamsLink(g.rng)
+		}
+		e.meetingURL, e.meetingPlatfm = ptr(link), ptr("microsoft_teams")
+		joinURL, provider = link, "teamsForBusiness"
+	case linkZoom:
+		link = fmt.Sprintf("https://us02web.zoom.us/j/8%010d", g.rng.Int64N(1e10))
+		e.meetingURL, e.meetingPlatfm = ptr(link), ptr("zoom")
+		bodyLink = link
+	case linkMeet:
+		link = "https://meet.google.com/" + letters(g.rng, 3) + "-" + letters(g.rng, 4) + "-" + letters(g.rng, 3)
+		e.meetingURL, e.meetingPlatfm = ptr(link), ptr("google_meet")
+		bodyLink = link
+	case linkWebex:
+		link = "https://fabrikam.webex.com/fabrikam/j.php?MTID=m" + letters(g.rng, 32)
+		e.meetingURL, e.meetingPlatfm = ptr(link), ptr("webex")
+		bodyLink = link
+	case linkWrapped:
+		// meeting_url stays null while onlineMeeting.joinUrl is set
+		// (recall-api.md §3.4).
+		joinURL, provider = "https://nam12.safelinks.protection.outlook.com/?url="+url.QueryEscape(teamsLink(g.rng))+"&data=05", "teamsForBusiness"
 	}
 	address := func(a string) string {
 		if strings.Contains(a, "@") {
 			return a
 		}
-		return a + "@" + domain
+		return a + "@" + g.domain
 	}
-	graphTime := func(t time.Time) map[string]any {
-		return map[string]any{"dateTime": t.UTC().Format("2006-01-02T15:04:05.0000000"), "timeZone": "UTC"}
+	organiser, mine := g.owner, sp.organiser == ""
+	if !mine {
+		organiser = address(sp.organiser)
 	}
-	organizer := owner
-	if len(o.attendees) > 0 && rng.IntN(3) == 0 {
-		organizer = address(o.attendees[0])
+	response := "organizer"
+	if !mine {
+		response = sp.response
 	}
 	raw := map[string]any{
-		"id":                    e.platformID,
-		"subject":               subject,
-		"start":                 graphTime(e.start),
-		"end":                   graphTime(e.end),
-		"isAllDay":              o.allDay,
-		"isCancelled":           o.cancelled,
+		"subject":               sp.title,
+		"start":                 g.graphTime(e.start, sp.allDay),
+		"end":                   g.graphTime(e.end, sp.allDay),
+		"isAllDay":              sp.allDay,
+		"isCancelled":           sp.cancelled,
+		"isOrganizer":           mine,
 		"showAs":                "busy",
 		"type":                  "singleInstance",
-		"iCalUId":               e.icalUID,
-		"webLink":               "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(e.platformID) + "&exvsurl=1&path=/calendar/item",
-		"isOnlineMeeting":       o.joinURL != "",
+		"isOnlineMeeting":       joinURL != "",
 		"onlineMeetingProvider": "unknown",
 		"onlineMeeting":         nil,
-		"organizer":             map[string]any{"emailAddress": map[string]any{"name": nameOf(organizer), "address": organizer}},
-		"responseStatus":        map[string]any{"response": "accepted", "time": "0001-01-01T00:00:00Z"},
+		"organizer":             map[string]any{"emailAddress": map[string]any{"name": nameOf(organiser), "address": organiser}},
+		"responseStatus":        map[string]any{"response": response, "time": "0001-01-01T00:00:00Z"},
 		"bodyPreview":           "",
 	}
-	if o.allDay {
+	if sp.allDay {
 		raw["showAs"] = "free"
 	}
-	if o.series != "" {
-		raw["type"] = "occurrence"
-		raw["seriesMasterId"] = o.series
+	if joinURL != "" {
+		raw["onlineMeetingProvider"] = provider
+		raw["onlineMeeting"] = map[string]any{"joinUrl": joinURL}
 	}
-	if o.joinURL != "" {
-		raw["onlineMeetingProvider"] = o.provider
-		raw["onlineMeeting"] = map[string]any{"joinUrl": o.joinURL}
+	if bodyLink != "" {
+		raw["bodyPreview"] = "Join the meeting: " + bodyLink
 	}
-	if o.bodyLink != "" {
-		raw["bodyPreview"] = "Join the meeting: " + o.bodyLink
+	// Graph lists every invitee, the owner included when someone else
+	// organises; the organiser is not among them.
+	invitees := make([]string, 0, len(sp.attendees)+1)
+	for _, a := range sp.attendees {
+		invitees = append(invitees, address(a))
 	}
-	if len(o.attendees) > 0 {
-		list := make([]any, 0, len(o.attendees))
-		for _, a := range o.attendees {
-			addr := address(a)
+	if !mine {
+		invitees = append(invitees, g.owner)
+	}
+	if len(invitees) > 0 {
+		list := make([]any, 0, len(invitees))
+		for _, addr := range invitees {
+			status := []string{"accepted", "tentativelyAccepted", "none", "declined"}[g.rng.IntN(4)]
+			if addr == g.owner {
+				status = response
+			}
 			list = append(list, map[string]any{
 				"type":         "required",
-				"status":       map[string]any{"response": []string{"accepted", "tentativelyAccepted", "none", "declined"}[rng.IntN(4)]},
+				"status":       map[string]any{"response": status},
 				"emailAddress": map[string]any{"name": nameOf(addr), "address": addr},
 			})
 		}
 		raw["attendees"] = list
 	}
-	return raw
+	e.raw = raw
+	return e
+}
+
+// graphTime is a Graph dateTimeTimeZone. Timed events come in UTC; an
+// all-day event carries its local midnight and zone, which is where its
+// calendar date lives.
+func (g *generator) graphTime(t time.Time, allDay bool) map[string]any {
+	return graphTimeIn(t, allDay, g.loc)
+}
+
+func graphTimeIn(t time.Time, allDay bool, loc *time.Location) map[string]any {
+	const layout = "2006-01-02T15:04:05.0000000"
+	if allDay {
+		return map[string]any{"dateTime": t.In(loc).Format(layout), "timeZone": loc.String()}
+	}
+	return map[string]any{"dateTime": t.UTC().Format(layout), "timeZone": "UTC"}
 }
 
 func nameOf(addr string) string {

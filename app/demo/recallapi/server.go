@@ -58,6 +58,12 @@ type Options struct {
 	// EventsPerCalendar is how many events each calendar gets on its first
 	// successful sync. Zero means DefaultEventsPerCalendar.
 	EventsPerCalendar int
+	// Location is the time zone of the generated diary's office hours and
+	// all-day dates; nil means UTC. Demo mode passes time.Local.
+	Location *time.Location
+	// StaticEvents turns off the scripted changes (one meeting moves, one
+	// is cancelled) that follow a calendar's first sync.
+	StaticEvents bool
 }
 
 // Server is a running fake. All methods are safe for concurrent use.
@@ -81,6 +87,9 @@ type Server struct {
 	events     map[string]*event
 	eventOrder []string        // every event id, sorted (list order)
 	bots       map[string]*bot // by deduplication key
+	busyKeys   map[string]bool // deduplication keys with a bot call in progress
+	hold       *BotHold        // parks bot calls while set (tests)
+	changes    []plannedChange // scripted edits, by time
 	rng        *rand.Rand
 	log        []RequestRecord
 	closed     bool
@@ -104,6 +113,9 @@ func Start(opts Options) (*Server, error) {
 	if opts.EventsPerCalendar < 0 {
 		return nil, errors.New("recallapi: Options.EventsPerCalendar must not be negative")
 	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("recallapi: listen on loopback: %w", err)
@@ -122,6 +134,7 @@ func Start(opts Options) (*Server, error) {
 		calendars: make(map[string]*calendar),
 		events:    make(map[string]*event),
 		bots:      make(map[string]*bot),
+		busyKeys:  make(map[string]bool),
 		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	s.http = &http.Server{

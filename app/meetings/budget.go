@@ -1,0 +1,114 @@
+package meetings
+
+import (
+	"sync"
+	"time"
+)
+
+// Recall's per-workspace limits, shared by every install on one API key
+// (recall-api.md §6.2), and the share of them the app plans to use.
+const (
+	ListEventsPerMinute       = 60
+	RetrieveCalendarPerMinute = 300
+	BotsPerMinute             = 600
+	// BudgetShare is the part of each limit all installs together plan to
+	// use, leaving the rest for bursts (login storms, rule changes,
+	// "Check now") and for anything else on the key.
+	BudgetShare = 0.5
+)
+
+// DefaultExpectedInstalls is the number of installs assumed to share one
+// Recall key when the admin has not said (config.DefaultExpectedInstalls
+// has the same value).
+const DefaultExpectedInstalls = 250
+
+// Interval bounds.
+const (
+	// MinSyncInterval is the fastest automatic sync, whatever the budget
+	// allows: events rarely change faster, and a person has "Check now".
+	MinSyncInterval = 2 * time.Minute
+	// MinStatusPollInterval is app/connect's status poll
+	// (connect.DefaultStatusPollInterval).
+	MinStatusPollInterval = 5 * time.Minute
+	// maxWiden caps how far 429s stretch the interval.
+	maxWiden = 8
+	// defaultRetryAfter is assumed when a 429 names no wait.
+	defaultRetryAfter = time.Minute
+)
+
+// Budget turns the workspace limits and the expected number of installs
+// into this process's intervals, and remembers 429s: every Service of the
+// process that shares a Budget slows down together. Safe for concurrent use.
+type Budget struct {
+	installs int
+
+	mu    sync.Mutex
+	widen int       // 1, 2, 4 or 8: the interval multiplier after 429s
+	until time.Time // no Recall call before this (Retry-After)
+}
+
+// NewBudget returns the budget for a key shared by expectedInstalls
+// installs; 0 or less means DefaultExpectedInstalls.
+func NewBudget(expectedInstalls int) *Budget {
+	if expectedInstalls <= 0 {
+		expectedInstalls = DefaultExpectedInstalls
+	}
+	return &Budget{installs: expectedInstalls, widen: 1}
+}
+
+// ExpectedInstalls is the number of installs the budget plans for.
+func (b *Budget) ExpectedInstalls() int { return b.installs }
+
+// BaseSyncInterval is the gap between automatic syncs of one install when
+// Recall has not asked us to slow down: the installs' syncs together use
+// BudgetShare of List Calendar Events (one request per sync), so
+// interval = installs / (BudgetShare × 60) minutes, at least
+// MinSyncInterval.
+func (b *Budget) BaseSyncInterval() time.Duration {
+	perMinute := BudgetShare * ListEventsPerMinute
+	return max(MinSyncInterval, time.Duration(float64(b.installs)/perMinute*float64(time.Minute)))
+}
+
+// SyncInterval is BaseSyncInterval widened after 429s.
+func (b *Budget) SyncInterval() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.BaseSyncInterval() * time.Duration(b.widen)
+}
+
+// StatusPollInterval is the gap between calendar status reads
+// (app/connect) that keeps Retrieve Calendar within BudgetShare of its
+// limit: installs / (BudgetShare × 300) minutes, at least
+// MinStatusPollInterval.
+func (b *Budget) StatusPollInterval() time.Duration {
+	perMinute := BudgetShare * RetrieveCalendarPerMinute
+	return max(MinStatusPollInterval, time.Duration(float64(b.installs)/perMinute*float64(time.Minute)))
+}
+
+// RateLimited records a 429: no call before now+retryAfter (a minute when
+// Recall named no wait), and the sync interval doubles, up to 8×.
+func (b *Budget) RateLimited(now time.Time, retryAfter time.Duration) {
+	if retryAfter <= 0 {
+		retryAfter = defaultRetryAfter
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t := now.Add(retryAfter); t.After(b.until) {
+		b.until = t
+	}
+	b.widen = min(b.widen*2, maxWiden)
+}
+
+// Succeeded records a sync without a 429: the widening halves back.
+func (b *Budget) Succeeded() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.widen = max(b.widen/2, 1)
+}
+
+// BlockedUntil is when Recall allows calls again (zero or past: now).
+func (b *Budget) BlockedUntil() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.until
+}
