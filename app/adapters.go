@@ -73,7 +73,7 @@ func (c calendars) Register(ctx context.Context, in connect.Registration) (conne
 	if err != nil {
 		return connect.Calendar{}, err
 	}
-	return toConnectCalendar(cal), nil
+	return toConnectCalendar(cal.Calendar), nil
 }
 
 func (c calendars) Get(ctx context.Context, id string) (connect.Calendar, error) {
