@@ -523,3 +523,21 @@ func TestRegisterReportsDuplicates(t *testing.T) {
 		t.Error("the duplicates were not logged")
 	}
 }
+
+// If IT puts the settings back, the next read clears the card.
+func TestSettingsChangedCardClearsWhenTheCalendarAnswersAgain(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	id := h.connectAlice(t)
+	saved := h.calendars.calendars[id]
+	h.setup.RecallBaseURL = "https://eu-central-1.recall.ai"
+	h.calendars.set(func(f *fakeCalendars) { delete(f.calendars, id) })
+	svc := h.restart(t)
+	h.notes.waitFor(t, "settings change shown", func(s State) bool { return problemCode(s) == "connect.settings_changed" })
+
+	h.calendars.set(func(f *fakeCalendars) { f.calendars[id] = saved })
+	st := svc.RefreshStatus(context.Background())
+	if st.Problem != nil || st.Calendar.LikelyCause == causeSettingsChanged || st.Calendar.Status != statusConnecting {
+		t.Errorf("state = %s, want the card gone and the real status", describe(st))
+	}
+}

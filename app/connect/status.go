@@ -200,8 +200,9 @@ func (s *Service) settingsChanged(reason readReason, epoch uint64, id string, wa
 	s.state.Calendar = view
 	if first || reason == readByRequest {
 		// Said once; a poll does not bring back a card the person closed.
+		// A later successful read (IT put the settings back) clears it.
 		p := problemSettingsChanged(id, was, s.opts.Setup, changed)
-		s.state.Problem, s.statusProblem = p, nil
+		s.state.Problem, s.statusProblem = p, p
 	}
 	s.version++
 	persist := s.saved.LastStatus != statusDisconnected
