@@ -85,21 +85,14 @@ func browseSignIn(t *testing.T, st connect.State) {
 	}
 }
 
-// loseEveryCreateAnswer makes every create happen in Recall with its
-// answer lost, attempts and retries alike.
-func loseEveryCreateAnswer(svc *demo.Services) {
-	svc.Recall.Faults().Add(recallapi.Fault{Method: "POST", Path: "/api/v2/calendars/", DropResponse: true, Times: 1000})
-}
-
-// Item 1: every answer of the create is lost, so the person gets Finish
-// connecting; it replays the create Recall did, and there is exactly one
-// calendar. The mailbox address differs from the sign-in address, so no
-// lookup by email could have found it: only the kept key does.
-func TestLostCreateThenFinishConnectingMakesOneCalendar(t *testing.T) {
+// pendingAfterLostCreate connects with every answer to the create lost
+// (attempts and retries alike), so the app offers Finish connecting while
+// Recall has made the calendar; then Recall answers normally again.
+func pendingAfterLostCreate(t *testing.T) (*App, *demo.Services) {
+	t.Helper()
 	svc := startDemo(t)
 	a, _ := configuredApp(t, svc)
-	loseEveryCreateAnswer(svc)
-
+	svc.Recall.Faults().Add(recallapi.Fault{Method: "POST", Path: "/api/v2/calendars/", DropResponse: true, Times: 1000})
 	st, _ := a.Connect()
 	browseSignIn(t, st)
 	waitForPhase(t, a, connect.PhaseFinishPending)
@@ -107,11 +100,19 @@ func TestLostCreateThenFinishConnectingMakesOneCalendar(t *testing.T) {
 		t.Fatalf("%d calendars after the lost answers, want the 1 Recall made", n)
 	}
 	svc.Recall.Faults().Reset()
+	return a, svc
+}
 
+// Item 1: every answer of the create is lost, so the person gets Finish
+// connecting; it replays the create Recall did, and there is exactly one
+// calendar. The mailbox address differs from the sign-in address, so no
+// lookup by email could have found it: only the kept key does.
+func TestLostCreateThenFinishConnectingMakesOneCalendar(t *testing.T) {
+	a, svc := pendingAfterLostCreate(t)
 	if _, err := a.FinishConnecting(); err != nil {
 		t.Fatal(err)
 	}
-	st = waitForPhase(t, a, connect.PhaseConnected)
+	st := waitForPhase(t, a, connect.PhaseConnected)
 	cals := svc.Recall.Calendars()
 	if len(cals) != 1 || st.Calendar == nil || st.Calendar.ID != cals[0].ID {
 		t.Fatalf("after Finish connecting: %d calendars %+v, state %+v; want exactly the first", len(cals), cals, st.Calendar)
@@ -130,18 +131,11 @@ func TestLostCreateThenFinishConnectingMakesOneCalendar(t *testing.T) {
 // Item 3 (with 1): Start over from Finish connecting looks the lost
 // create's calendar up and deletes it; nothing is left anywhere.
 func TestStartOverAfterALostCreateLeavesNothing(t *testing.T) {
-	svc := startDemo(t)
-	a, _ := configuredApp(t, svc)
-	loseEveryCreateAnswer(svc)
-	st, _ := a.Connect()
-	browseSignIn(t, st)
-	waitForPhase(t, a, connect.PhaseFinishPending)
-	svc.Recall.Faults().Reset()
-
+	a, svc := pendingAfterLostCreate(t)
 	if _, err := a.Disconnect(); err != nil {
 		t.Fatal(err)
 	}
-	st = waitForPhase(t, a, connect.PhaseIdle)
+	st := waitForPhase(t, a, connect.PhaseIdle)
 	if st.Problem != nil {
 		t.Fatalf("Start over: %+v", st.Problem)
 	}

@@ -234,6 +234,9 @@ type fakeCalendars struct {
 	// secretUpdates lists the calendars sent a rotated client secret.
 	secretUpdates   []string
 	updateSecretErr error
+	// beforeUpdateSecret, if set, runs at the start of UpdateClientSecret
+	// (without the fake's lock).
+	beforeUpdateSecret func(id string)
 	// beforeRegister and beforeDelete, if set, run at the start of the
 	// call (without the fake's lock) so tests can observe or block there.
 	beforeRegister func(Registration)
@@ -348,6 +351,12 @@ func (f *fakeCalendars) FindOwn(ctx context.Context, in Lookup) ([]Calendar, err
 }
 
 func (f *fakeCalendars) UpdateClientSecret(ctx context.Context, id string) (Calendar, error) {
+	f.mu.Lock()
+	hook := f.beforeUpdateSecret
+	f.mu.Unlock()
+	if hook != nil {
+		hook(id)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.secretUpdates = append(f.secretUpdates, id)

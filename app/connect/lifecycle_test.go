@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -540,4 +541,40 @@ func TestSettingsChangedCardClearsWhenTheCalendarAnswersAgain(t *testing.T) {
 	if st.Problem != nil || st.Calendar.LikelyCause == causeSettingsChanged || st.Calendar.Status != statusConnecting {
 		t.Errorf("state = %s, want the card gone and the real status", describe(st))
 	}
+}
+
+// A status read while the rotated secret is on its way to Recall does not
+// send it a second time (found by the app's rotation test: the UI's Check
+// now raced the read that start-up began).
+func TestRotatedSecretIsNotSentTwiceByConcurrentReads(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	h.connectAlice(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	h.calendars.set(func(f *fakeCalendars) {
+		f.beforeUpdateSecret = func(string) {
+			first := false
+			once.Do(func() { first = true; close(entered) })
+			if first { // only the start-up read's PATCH is held
+				<-release
+			}
+		}
+	})
+	h.setup.ClientSecret = Fingerprint(FingerprintClientSecret, "client-secret-2")
+	svc := h.restart(t) // its start-up read begins the PATCH
+	<-entered
+	gets := h.calendars.getCount()
+	svc.RefreshStatus(context.Background())
+	if h.calendars.getCount() != gets+1 {
+		t.Error("the concurrent read did not read the status")
+	}
+	close(release)
+	h.notes.waitFor(t, "the PATCH answered", func(s State) bool { return s.Calendar != nil && s.Calendar.Status == statusConnecting })
+	svc.Close() // waits for the start-up read
+	h.calendars.set(func(f *fakeCalendars) {
+		if len(f.secretUpdates) != 1 {
+			t.Errorf("%d secret updates, want 1", len(f.secretUpdates))
+		}
+	})
 }

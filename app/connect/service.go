@@ -164,7 +164,10 @@ type Service struct {
 	pollSeq         uint64        // identifies the pending poll
 	// others are duplicates of our calendar that the last registration
 	// found and left alone, for diagnostics.
-	others          []string
+	others []string
+	// rotating is set while a rotated client secret is on its way to
+	// Recall, so that concurrent status reads send it once.
+	rotating        bool
 	started, closed bool
 }
 

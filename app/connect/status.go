@@ -60,7 +60,10 @@ func (s *Service) refresh(ctx context.Context, reason readReason, pollSeq uint64
 	}
 	id, epoch := s.state.Calendar.ID, s.epoch
 	savedSetup := s.saved.Setup
-	rotate := s.opts.Setup.secretRotated(savedSetup)
+	// One PATCH at a time: a read that starts while another sends the
+	// secret just reads the status.
+	rotate := !s.rotating && s.opts.Setup.secretRotated(savedSetup)
+	s.rotating = s.rotating || rotate
 	s.lastRead = now
 	s.mu.Unlock()
 
@@ -166,6 +169,11 @@ func (s *Service) sendRotatedSecret(ctx context.Context, rotate bool, id string,
 	uctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
 	cal, err := s.opts.Calendars.UpdateClientSecret(uctx, id)
 	cancel()
+	defer func() {
+		s.mu.Lock()
+		s.rotating = false
+		s.mu.Unlock()
+	}()
 	if p := problem.From(err); p != nil {
 		if hasCode(p, codeRecallNotFound) {
 			return Calendar{}, true, err
