@@ -55,7 +55,9 @@ func (a attempt) Wait(ctx context.Context) (connect.SignedIn, error) {
 	}, nil
 }
 
-// calendars adapts the Recall client to connect.Calendars.
+// calendars adapts the Recall client to connect.Calendars. It supplies our
+// Microsoft client id (the recall client then only ever reuses, PATCHes or
+// deletes calendars registered with it) and the current client secret.
 type calendars struct {
 	client       *recall.Client
 	clientID     string
@@ -63,17 +65,21 @@ type calendars struct {
 }
 
 func (c calendars) Register(ctx context.Context, in connect.Registration) (connect.Calendar, error) {
-	cal, err := c.client.Register(ctx, recall.RegisterParams{
+	reg, err := c.client.Register(ctx, recall.RegisterParams{
 		KnownID:      in.KnownID,
 		Email:        in.Email,
 		ClientID:     c.clientID,
 		ClientSecret: c.clientSecret,
 		RefreshToken: in.RefreshToken,
+		CreateKey:    in.CreateKey,
+		CreatedSince: in.CreatedSince,
 	})
 	if err != nil {
 		return connect.Calendar{}, err
 	}
-	return toConnectCalendar(cal), nil
+	cal := toConnectCalendar(reg.Calendar)
+	cal.Others = reg.Others
+	return cal, nil
 }
 
 func (c calendars) Get(ctx context.Context, id string) (connect.Calendar, error) {
@@ -86,6 +92,30 @@ func (c calendars) Get(ctx context.Context, id string) (connect.Calendar, error)
 
 func (c calendars) Delete(ctx context.Context, id string) error {
 	return c.client.Delete(ctx, id)
+}
+
+func (c calendars) FindOwn(ctx context.Context, in connect.Lookup) ([]connect.Calendar, error) {
+	found, err := c.client.FindOwn(ctx, recall.FindParams{
+		ClientID: c.clientID, Email: in.Email, CreatedSince: in.CreatedSince, Prefer: in.Prefer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connect.Calendar, 0, len(found))
+	for _, cal := range found {
+		out = append(out, toConnectCalendar(cal))
+	}
+	return out, nil
+}
+
+// UpdateClientSecret sends only the secret: Recall then reconnects with
+// the refresh token it holds (recall-api.md §7.3).
+func (c calendars) UpdateClientSecret(ctx context.Context, id string) (connect.Calendar, error) {
+	cal, err := c.client.Update(ctx, id, recall.UpdateParams{ClientSecret: c.clientSecret})
+	if err != nil {
+		return connect.Calendar{}, err
+	}
+	return toConnectCalendar(cal), nil
 }
 
 func toConnectCalendar(cal recall.Calendar) connect.Calendar {

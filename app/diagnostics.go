@@ -45,6 +45,9 @@ func (a *App) diagnostics(ctx context.Context, c wiring) string {
 				fmt.Fprintf(&sb, "Recall calendar: %s, status %s since %s, checked %s\n",
 					st.Calendar.ID, st.Calendar.Status, st.Calendar.Since, st.Calendar.CheckedAt)
 			}
+			for _, line := range w.connect.Diagnostics() {
+				fmt.Fprintf(&sb, "%s\n", line)
+			}
 			if st.Problem != nil {
 				fmt.Fprintf(&sb, "Last problem:\n%s", st.Problem.DetailsText())
 			}

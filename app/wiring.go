@@ -224,10 +224,19 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		}, guard: b.guard},
 		Secrets:   secrets,
 		Calendars: calendars{client: rc, clientID: clientID, clientSecret: clientSecret},
-		Store:     connectionStore{path: filepath.Join(b.configDir, connectionFile)},
-		Browser:   browser.New(b.browser),
-		Notifier:  notifier{app: a},
-		Logger:    b.logger,
+		// Compared with what each connection was made with: a rotated
+		// client secret is sent to Recall once, without a sign-in, and a
+		// calendar unknown after IT changed these is not taken for deleted.
+		Setup: connect.Setup{
+			RecallBaseURL: rc.BaseURL(),
+			RecallKey:     connect.Fingerprint(connect.FingerprintRecallKey, apiKey),
+			ClientID:      clientID,
+			ClientSecret:  connect.Fingerprint(connect.FingerprintClientSecret, clientSecret),
+		},
+		Store:    connectionStore{path: filepath.Join(b.configDir, connectionFile)},
+		Browser:  browser.New(b.browser),
+		Notifier: notifier{app: a},
+		Logger:   b.logger,
 	})
 	if err != nil {
 		w.close()

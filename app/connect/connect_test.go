@@ -9,14 +9,15 @@ import (
 
 func TestConnectHappyPath(t *testing.T) {
 	h := newHarness(t)
-	var tokenStoredFirst, pendingSavedFirst bool
+	var tokenStoredFirst, pendingSavedFirst, keySavedFirst bool
 	h.calendars.beforeRegister = func(in Registration) {
 		// The token must be safe and the pending connection recorded
-		// before Recall is called.
-		tok, ok := h.secrets.token(aliceEmail)
+		// before Recall is called, with the create's key.
+		tok, ok := h.secrets.token(aliceKey)
 		tokenStoredFirst = ok && tok == aliceToken
 		cur := h.store.current()
 		pendingSavedFirst = cur.Pending && cur.Account == aliceEmail && cur.Operation == operationConnect
+		keySavedFirst = len(cur.CreateKey) == 32 && in.CreateKey == cur.CreateKey && cur.CreateKeyAt.Equal(h.clock.Now())
 	}
 	svc := h.start(t)
 
@@ -54,6 +55,9 @@ func TestConnectHappyPath(t *testing.T) {
 	if !pendingSavedFirst {
 		t.Error("the pending connection was not saved before registering with Recall")
 	}
+	if !keySavedFirst {
+		t.Error("the create's Idempotency-Key was not saved before registering with Recall")
+	}
 	reg := h.calendars.lastRegistration(t)
 	if reg.KnownID != "" || reg.Email != aliceEmail {
 		t.Errorf("registration KnownID=%q Email=%q, want new calendar for %s", reg.KnownID, reg.Email, aliceEmail)
@@ -62,7 +66,7 @@ func TestConnectHappyPath(t *testing.T) {
 		t.Error("registration did not carry the token from the sign-in")
 	}
 	saved := h.store.current()
-	want := Saved{Account: aliceEmail, TenantID: "tenant-1", CalendarID: "cal-1", LastStatus: statusConnecting, Since: saved.Since}
+	want := Saved{Account: aliceEmail, ObjectID: "oid-1", TenantID: "tenant-1", CalendarID: "cal-1", LastStatus: statusConnecting, Since: saved.Since, Setup: testSetup}
 	if saved != want || saved.Since.IsZero() {
 		t.Errorf("saved = %+v, want %+v with Since set", saved, want)
 	}
@@ -231,7 +235,7 @@ func TestRegisterFailsThenFinishConnecting(t *testing.T) {
 	if problemCode(st) != "recall.unavailable" || st.Account != aliceEmail || st.Busy {
 		t.Errorf("state = %s, want finish_pending with the Recall problem", describe(st))
 	}
-	if tok, _ := h.secrets.token(aliceEmail); tok != aliceToken {
+	if tok, _ := h.secrets.token(aliceKey); tok != aliceToken {
 		t.Error("the token was not kept after the failed registration")
 	}
 	if cur := h.store.current(); !cur.Pending || cur.Account != aliceEmail {
@@ -265,7 +269,7 @@ func TestFinishConnectingFailsAgainKeepsEverything(t *testing.T) {
 	if st.Phase != PhaseFinishPending || problemCode(st) != "unexpected" {
 		t.Fatalf("FinishConnecting returned %s, want finish_pending with a problem", describe(st))
 	}
-	if tok, _ := h.secrets.token(aliceEmail); tok != aliceToken {
+	if tok, _ := h.secrets.token(aliceKey); tok != aliceToken {
 		t.Error("the token was lost after a second failure")
 	}
 	if cur := h.store.current(); !cur.Pending {
@@ -309,7 +313,7 @@ func TestFinishConnectingWithoutTokenAsksToConnectAgain(t *testing.T) {
 	h.auth.last(t).succeed(aliceSignIn(aliceToken))
 	h.notes.waitFor(t, "phase is finish_pending", phaseIs(PhaseFinishPending))
 
-	h.secrets.set(func(f *fakeSecrets) { delete(f.tokens, aliceEmail) })
+	h.secrets.set(func(f *fakeSecrets) { delete(f.tokens, aliceKey) })
 	st := svc.FinishConnecting(context.Background())
 	if st.Phase != PhaseIdle || problemCode(st) != "connect.signin_missing" {
 		t.Errorf("FinishConnecting returned %s, want idle with connect.signin_missing", describe(st))
@@ -387,7 +391,7 @@ func TestReconnectKeepsCalendarIDAndReplacesToken(t *testing.T) {
 	if reg.RefreshToken != aliceToken2 {
 		t.Error("reconnect did not send the new token")
 	}
-	if tok, _ := h.secrets.token(aliceEmail); tok != aliceToken2 {
+	if tok, _ := h.secrets.token(aliceKey); tok != aliceToken2 {
 		t.Error("the keychain does not hold the new token")
 	}
 	if h.calendars.created != 1 {
@@ -432,7 +436,7 @@ func TestReconnectFailuresReturnToConnected(t *testing.T) {
 			if h.calendars.registrationCount() != registrations {
 				t.Error("registered although the reconnect failed")
 			}
-			if tok, _ := h.secrets.token(aliceEmail); tok != aliceToken {
+			if tok, _ := h.secrets.token(aliceKey); tok != aliceToken {
 				t.Error("the old token was replaced although the reconnect failed")
 			}
 		})
@@ -468,7 +472,7 @@ func TestSaveFailureDoesNotLoseTheConnection(t *testing.T) {
 	if problemCode(st) != "store.unwritable" || st.Calendar == nil || st.Calendar.ID != "cal-1" {
 		t.Errorf("state = %s, want connected to cal-1 with the store problem", describe(st))
 	}
-	if tok, _ := h.secrets.token(aliceEmail); tok != aliceToken {
+	if tok, _ := h.secrets.token(aliceKey); tok != aliceToken {
 		t.Error("the token was not kept")
 	}
 }
@@ -504,7 +508,7 @@ func TestFinishPendingReconnectWithoutTokenKeepsCalendar(t *testing.T) {
 	svc.Reconnect(context.Background())
 	h.auth.last(t).succeed(aliceSignIn(aliceToken2))
 	h.notes.waitFor(t, "finish_pending", phaseIs(PhaseFinishPending))
-	h.secrets.set(func(f *fakeSecrets) { delete(f.tokens, aliceEmail) })
+	h.secrets.set(func(f *fakeSecrets) { delete(f.tokens, aliceKey) })
 
 	st := svc.FinishConnecting(context.Background())
 	if st.Phase != PhaseConnected || st.Calendar == nil || st.Calendar.ID != id || problemCode(st) != "connect.signin_missing" {

@@ -9,8 +9,9 @@ import (
 // Disconnect deletes the calendar in Recall, then forgets the token and the
 // saved connection on this computer. If Recall cannot be reached the phase
 // becomes disconnect_failed: the person can retry (Disconnect again) or
-// RemoveFromThisComputer. From finish_pending with no calendar yet, it just
-// forgets the pending sign-in.
+// RemoveFromThisComputer. From finish_pending it is "Start over": a create
+// whose answer was lost may have made a calendar, so it looks for ours
+// made since the first create and deletes them before forgetting.
 func (s *Service) Disconnect(ctx context.Context) State {
 	s.mu.Lock()
 	switch s.state.Phase {
@@ -59,29 +60,67 @@ func (s *Service) completeDisconnect(ctx context.Context) State {
 	calendar := s.state.Calendar
 	s.mu.Unlock()
 
-	if saved.CalendarID != "" {
+	ids, p := s.calendarsToDelete(ctx, saved)
+	for _, id := range ids {
+		if p != nil {
+			break
+		}
 		dctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
-		err := s.opts.Calendars.Delete(dctx, saved.CalendarID)
+		err := s.opts.Calendars.Delete(dctx, id)
 		cancel()
 		// Not found means it is already gone, which is what we wanted.
-		if p := problem.From(err); p != nil && !hasCode(p, codeRecallNotFound) {
-			s.log.Warn("connect.disconnect_failed", "calendar_id", saved.CalendarID, "problem", p.Code)
-			s.mu.Lock()
-			s.endOperationLocked(State{Phase: PhaseDisconnectFailed, Account: saved.Account, Calendar: calendar, Problem: p})
-			s.mu.Unlock()
-			s.publish()
-			return s.State()
+		if p = problem.From(err); hasCode(p, codeRecallNotFound) {
+			p = nil
 		}
-		s.log.Info("connect.calendar_deleted", "calendar_id", saved.CalendarID)
+		if p == nil {
+			s.log.Info("connect.calendar_deleted", "calendar_id", id)
+		}
+	}
+	if p != nil {
+		s.log.Warn("connect.disconnect_failed", "calendar_id", saved.CalendarID, "problem", p.Code)
+		s.mu.Lock()
+		s.endOperationLocked(State{Phase: PhaseDisconnectFailed, Account: saved.Account, Calendar: calendar, Problem: p})
+		s.mu.Unlock()
+		s.publish()
+		return s.State()
 	}
 
-	p := s.forgetLocally(ctx, saved.Account)
+	p = s.forgetLocally(ctx, saved)
 	s.mu.Lock()
 	s.endOperationLocked(State{Phase: PhaseIdle, Problem: p})
 	s.mu.Unlock()
 	s.log.Info("connect.disconnected")
 	s.publish()
 	return s.State()
+}
+
+// calendarsToDelete lists what Disconnect deletes in Recall: the saved
+// calendar, or, for a pending create that may have happened, every
+// calendar of ours for the account created since its first key was minted.
+func (s *Service) calendarsToDelete(ctx context.Context, saved Saved) ([]string, *problem.Problem) {
+	since := saved.createdSince()
+	switch {
+	case saved.CalendarID != "":
+		return []string{saved.CalendarID}, nil
+	case !saved.Pending || since.IsZero() || saved.Account == "":
+		return nil, nil
+	}
+	lctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
+	found, err := s.opts.Calendars.FindOwn(lctx, Lookup{Email: saved.Account, CreatedSince: since})
+	cancel()
+	if err != nil {
+		return nil, problem.From(err)
+	}
+	var ids []string
+	for _, cal := range found {
+		// Only what this pending connection can have made: an older
+		// calendar of the account belongs to another computer.
+		if !cal.CreatedAt.Before(since) {
+			ids = append(ids, cal.ID)
+		}
+	}
+	s.log.Info("connect.pending_lookup", "found", len(ids))
+	return ids, nil
 }
 
 // RemoveFromThisComputer forgets the connection locally after a failed
@@ -100,7 +139,7 @@ func (s *Service) RemoveFromThisComputer(ctx context.Context) State {
 	s.mu.Unlock()
 	s.publish()
 
-	localProblem := s.forgetLocally(ctx, saved.Account)
+	localProblem := s.forgetLocally(ctx, saved)
 	p := problemRemovedLocally(saved.CalendarID, saved.Account, deleteProblem, localProblem)
 	s.log.Warn("connect.removed_locally", "calendar_id", saved.CalendarID)
 
@@ -113,11 +152,11 @@ func (s *Service) RemoveFromThisComputer(ctx context.Context) State {
 
 // forgetLocally deletes the account's keychain entry and clears the saved
 // connection. It returns the first Problem met (the other step still runs).
-func (s *Service) forgetLocally(ctx context.Context, account string) *problem.Problem {
+func (s *Service) forgetLocally(ctx context.Context, saved Saved) *problem.Problem {
 	var first *problem.Problem
-	if account != "" {
+	if key := AccountKey(saved); key != "" {
 		kctx, cancel := s.callContext(ctx, s.opts.KeychainTimeout)
-		err := s.opts.Secrets.DeleteRefreshToken(kctx, account)
+		err := s.opts.Secrets.DeleteRefreshToken(kctx, key)
 		cancel()
 		if p := problem.From(err); p != nil && !hasCode(p, codeVaultNotFound) {
 			s.log.Warn("connect.token_not_deleted", "problem", p.Code)

@@ -46,7 +46,7 @@ func TestDisconnectRecallDownThenRemoveFromThisComputer(t *testing.T) {
 	if st.Calendar == nil || st.Calendar.ID != id {
 		t.Errorf("the failed screen lost the calendar: %s", describe(st))
 	}
-	if _, ok := h.secrets.token(aliceEmail); !ok {
+	if _, ok := h.secrets.token(aliceKey); !ok {
 		t.Error("the token was wiped although Recall was not told")
 	}
 	if cur := h.store.current(); cur.CalendarID != id || cur.Operation != operationDisconnect {

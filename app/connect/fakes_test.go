@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +119,9 @@ type fakeSecrets struct {
 	saveErr   error
 	loadErr   error
 	deleteErr error
+	// deleted, if set, receives the key of every delete attempt once it
+	// is done, so a test can wait for a delete made in the background.
+	deleted chan string
 }
 
 func newFakeSecrets() *fakeSecrets { return &fakeSecrets{tokens: map[string]string{}} }
@@ -148,6 +152,9 @@ func (f *fakeSecrets) LoadRefreshToken(ctx context.Context, account string) (str
 func (f *fakeSecrets) DeleteRefreshToken(ctx context.Context, account string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.deleted != nil {
+		defer func() { f.deleted <- account }()
+	}
 	if f.deleteErr != nil {
 		return f.deleteErr
 	}
@@ -156,6 +163,25 @@ func (f *fakeSecrets) DeleteRefreshToken(ctx context.Context, account string) er
 	}
 	delete(f.tokens, account)
 	return nil
+}
+
+// watchDeletes makes every later delete attempt reported on the channel.
+func (f *fakeSecrets) watchDeletes() <-chan string {
+	ch := make(chan string, 16)
+	f.set(func(f *fakeSecrets) { f.deleted = ch })
+	return ch
+}
+
+// waitDelete waits for the next delete attempt and returns its key.
+func waitDelete(t *testing.T, ch <-chan string) string {
+	t.Helper()
+	select {
+	case key := <-ch:
+		return key
+	case <-time.After(hangGuard):
+		t.Fatal("no keychain delete happened")
+		return ""
+	}
 }
 
 func (f *fakeSecrets) token(account string) (string, bool) {
@@ -189,13 +215,49 @@ type fakeCalendars struct {
 	gets          int
 	deletes       []string
 	created       int
+	// clock dates creations (the harness's clock), so lookups by creation
+	// time and the key replay window follow the test's time.
+	clock func() time.Time
+	// byKey is Recall's idempotency cache for creates: a create repeated
+	// with the same key within an hour gets the first one's calendar back
+	// (recall-api.md §6.3).
+	byKey map[string]keyedCreate
+	// loseCreates makes the next creates happen in Recall but lose their
+	// answer on the way back, as a dropped connection does.
+	loseCreates int
+	// connectAtOnce makes new calendars answer "connected" straight away.
+	connectAtOnce bool
+	// others are reported by Register as duplicates it left alone.
+	others  []string
+	finds   []Lookup
+	findErr error
+	// secretUpdates lists the calendars sent a rotated client secret.
+	secretUpdates   []string
+	updateSecretErr error
+	// beforeUpdateSecret, if set, runs at the start of UpdateClientSecret
+	// (without the fake's lock).
+	beforeUpdateSecret func(id string)
 	// beforeRegister and beforeDelete, if set, run at the start of the
 	// call (without the fake's lock) so tests can observe or block there.
 	beforeRegister func(Registration)
 	beforeDelete   func(id string)
 }
 
-func newFakeCalendars() *fakeCalendars { return &fakeCalendars{calendars: map[string]Calendar{}} }
+type keyedCreate struct {
+	id string
+	at time.Time
+}
+
+func newFakeCalendars() *fakeCalendars {
+	return &fakeCalendars{calendars: map[string]Calendar{}, byKey: map[string]keyedCreate{}}
+}
+
+func (f *fakeCalendars) nowLocked() time.Time {
+	if f.clock != nil {
+		return f.clock()
+	}
+	return testEpoch
+}
 
 func (f *fakeCalendars) Register(ctx context.Context, in Registration) (Calendar, error) {
 	f.mu.Lock()
@@ -220,11 +282,19 @@ func (f *fakeCalendars) Register(ctx context.Context, in Registration) (Calendar
 		if !ok {
 			return Calendar{}, fakeProblem(codeRecallNotFound, false)
 		}
-		cal.Status = statusConnecting
-		cal.StatusChanges = append(cal.StatusChanges, StatusChange{Status: statusConnecting, CreatedAt: now})
-		cal.UpdatedAt = now
-		f.calendars[cal.ID] = cal
-		return cal, nil
+		return f.reconnectLocked(cal, now), nil
+	}
+	if !in.CreatedSince.IsZero() {
+		// The lookup a retired key calls for: ours for the account made
+		// since then is reused.
+		for _, cal := range f.findLocked(Lookup{Email: in.Email, CreatedSince: in.CreatedSince}) {
+			return f.reconnectLocked(cal, now), nil
+		}
+	}
+	if k, ok := f.byKey[in.CreateKey]; ok && in.CreateKey != "" && f.nowLocked().Sub(k.at) < time.Hour {
+		if cal, ok := f.calendars[k.id]; ok {
+			return cal, nil // replayed
+		}
 	}
 	f.created++
 	cal := Calendar{
@@ -232,11 +302,78 @@ func (f *fakeCalendars) Register(ctx context.Context, in Registration) (Calendar
 		Email:         in.Email,
 		Status:        statusConnecting,
 		StatusChanges: []StatusChange{{Status: statusConnecting, CreatedAt: now}},
-		CreatedAt:     now,
+		CreatedAt:     f.nowLocked(),
 		UpdatedAt:     now,
 	}
+	if f.connectAtOnce {
+		cal.Status = statusConnected
+	}
 	f.calendars[cal.ID] = cal
+	if in.CreateKey != "" {
+		f.byKey[in.CreateKey] = keyedCreate{id: cal.ID, at: f.nowLocked()}
+	}
+	if f.loseCreates > 0 {
+		f.loseCreates--
+		return Calendar{}, fakeProblem("recall.unavailable", true)
+	}
+	cal.Others = f.others
 	return cal, nil
+}
+
+func (f *fakeCalendars) reconnectLocked(cal Calendar, now time.Time) Calendar {
+	cal.Status = statusConnecting
+	cal.StatusChanges = append(cal.StatusChanges, StatusChange{Status: statusConnecting, CreatedAt: now})
+	cal.UpdatedAt = now
+	f.calendars[cal.ID] = cal
+	return cal
+}
+
+// findLocked lists the account's calendars, newest first.
+func (f *fakeCalendars) findLocked(in Lookup) []Calendar {
+	var out []Calendar
+	for _, cal := range f.calendars {
+		if strings.EqualFold(cal.Email, in.Email) && (in.CreatedSince.IsZero() || !cal.CreatedAt.Before(in.CreatedSince)) {
+			out = append(out, cal)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) || out[i].ID > out[j].ID })
+	return out
+}
+
+func (f *fakeCalendars) FindOwn(ctx context.Context, in Lookup) ([]Calendar, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.finds = append(f.finds, in)
+	if f.findErr != nil {
+		return nil, f.findErr
+	}
+	return f.findLocked(in), nil
+}
+
+func (f *fakeCalendars) UpdateClientSecret(ctx context.Context, id string) (Calendar, error) {
+	f.mu.Lock()
+	hook := f.beforeUpdateSecret
+	f.mu.Unlock()
+	if hook != nil {
+		hook(id)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secretUpdates = append(f.secretUpdates, id)
+	if f.updateSecretErr != nil {
+		return Calendar{}, f.updateSecretErr
+	}
+	cal, ok := f.calendars[id]
+	if !ok {
+		return Calendar{}, fakeProblem(codeRecallNotFound, false)
+	}
+	return f.reconnectLocked(cal, f.nowLocked()), nil
+}
+
+func (f *fakeCalendars) calendarCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calendars)
 }
 
 func (f *fakeCalendars) Get(ctx context.Context, id string) (Calendar, error) {
@@ -577,8 +714,18 @@ type harness struct {
 	clock     *fakeClock
 	logs      *logBuffer
 	svc       *Service
+	// setup is the Options.Setup of the next start.
+	setup Setup
 	// tweak adjusts the Options before each start, if set.
 	tweak func(*Options)
+}
+
+// testSetup is the setup the harness runs with unless a test changes it.
+var testSetup = Setup{
+	RecallBaseURL: "https://us-east-1.recall.ai",
+	RecallKey:     Fingerprint(FingerprintRecallKey, "recall-key-1"),
+	ClientID:      "11111111-2222-3333-4444-555555555555",
+	ClientSecret:  Fingerprint(FingerprintClientSecret, "client-secret-1"),
 }
 
 func newHarness(t *testing.T) *harness {
@@ -591,7 +738,9 @@ func newHarness(t *testing.T) *harness {
 		browser:   &fakeBrowser{},
 		clock:     newFakeClock(),
 		logs:      &logBuffer{},
+		setup:     testSetup,
 	}
+	h.calendars.clock = h.clock.Now
 	return h
 }
 
@@ -607,6 +756,7 @@ func (h *harness) start(t *testing.T) *Service {
 		Store:     h.store,
 		Browser:   h.browser,
 		Notifier:  h.notes,
+		Setup:     h.setup,
 		Now:       h.clock.Now,
 		After:     h.clock.After,
 		Logger:    slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -635,6 +785,8 @@ func (h *harness) restart(t *testing.T) *Service {
 
 const (
 	aliceEmail = "alice@contoso.com"
+	// aliceKey is the keychain key of Alice's token: her oid and tid.
+	aliceKey = "oid-1.tenant-1"
 	// aliceToken is distinctive so the leak test can search for it.
 	aliceToken  = "RT-alice-0.AXEAsecret-refresh-token-1"
 	aliceToken2 = "RT-alice-0.AXEAsecret-refresh-token-2"

@@ -32,7 +32,9 @@ type ExpiringAttempt interface {
 	ExpiresAt() time.Time
 }
 
-// SignedIn is what a successful sign-in yields.
+// SignedIn is what a successful sign-in yields. The account is ObjectID
+// and TenantID (the id_token's oid and tid); Email is only a label, which
+// can change and can be shared by a work and a personal account.
 type SignedIn struct {
 	RefreshToken string
 	Email        string
@@ -40,7 +42,9 @@ type SignedIn struct {
 	ObjectID     string
 }
 
-// Secrets keeps refresh tokens in the OS keychain, one per account.
+// Secrets keeps refresh tokens in the OS keychain, one per account. The
+// account is the key AccountKey returns: the stable id, or the email for a
+// connection saved before ids were kept.
 type Secrets interface {
 	SaveRefreshToken(ctx context.Context, account, token string) error
 	LoadRefreshToken(ctx context.Context, account string) (string, error)
@@ -48,13 +52,20 @@ type Secrets interface {
 }
 
 // Calendars is Recall's Calendar V2 API as the use cases need it. The
-// adapter supplies the Microsoft client id and secret from configuration.
+// adapter supplies the Microsoft client id and secret from configuration,
+// and only ever finds, PATCHes or deletes calendars of our app.
 type Calendars interface {
-	// Register PATCHes knownID when set, else reuses a calendar with the
-	// same email and platform, else creates one. Never makes duplicates.
+	// Register PATCHes KnownID when set, else reuses a calendar of ours for
+	// the account, else creates one with CreateKey. Never makes duplicates.
 	Register(ctx context.Context, in Registration) (Calendar, error)
 	Get(ctx context.Context, id string) (Calendar, error)
 	Delete(ctx context.Context, id string) error
+	// FindOwn lists our calendars for an account, newest first.
+	FindOwn(ctx context.Context, in Lookup) ([]Calendar, error)
+	// UpdateClientSecret sends the configured client secret to the
+	// calendar after IT rotated it (recall-api.md §7.3); Recall then
+	// reconnects it with the token it holds, without a new sign-in.
+	UpdateClientSecret(ctx context.Context, id string) (Calendar, error)
 }
 
 // Registration is the input of Calendars.Register.
@@ -62,6 +73,24 @@ type Registration struct {
 	KnownID      string
 	Email        string
 	RefreshToken string
+	// CreateKey is the Idempotency-Key for a create, kept with the pending
+	// connection, so a create whose answer was lost is replayed by Recall
+	// instead of repeated (recall-api.md §6.3).
+	CreateKey string
+	// CreatedSince, when set, asks Register to look for a calendar of ours
+	// created since then before creating: a create under an older key,
+	// too old to be replayed, may have happened.
+	CreatedSince time.Time
+}
+
+// Lookup is the input of Calendars.FindOwn.
+type Lookup struct {
+	Email string
+	// CreatedSince, when set, includes every calendar of ours for the
+	// account created since then.
+	CreatedSince time.Time
+	// Prefer is an id to list first when found.
+	Prefer string
 }
 
 // Calendar is the part of a Recall calendar the app shows. It never holds
@@ -73,6 +102,9 @@ type Calendar struct {
 	StatusChanges []StatusChange
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// Others, from Register only, are further calendars of ours for the
+	// same account that it left alone (duplicates made elsewhere).
+	Others []string
 }
 
 // StatusChange is one entry of a calendar's status history.
@@ -84,19 +116,40 @@ type StatusChange struct {
 	Detail string
 }
 
-// Saved is what survives a restart, kept in connection.json (no secrets).
+// Saved is what survives a restart, kept in connection.json (no secrets:
+// the create key is not one, and Setup holds only fingerprints).
 type Saved struct {
-	Account    string `json:"account,omitempty"`    // email of the signed-in account
-	TenantID   string `json:"tenantId,omitempty"`   // Microsoft tenant of the account
+	// Account is the signed-in account's email: a label for the screen.
+	Account string `json:"account,omitempty"`
+	// ObjectID and TenantID (oid, tid) are the account itself. ObjectID is
+	// empty in a connection saved before they were kept (see AccountKey).
+	ObjectID   string `json:"objectId,omitempty"`
+	TenantID   string `json:"tenantId,omitempty"`
 	CalendarID string `json:"calendarId,omitempty"` // Recall calendar id we own
 	// Pending marks a sign-in whose token is in the keychain but whose
 	// registration with Recall has not succeeded yet ("Finish connecting").
-	Pending    bool      `json:"pending,omitempty"`
-	LastStatus string    `json:"lastStatus,omitempty"`
-	Since      time.Time `json:"since,omitzero"`
+	Pending bool `json:"pending,omitempty"`
+	// CreateKey is the Idempotency-Key of the pending create, minted at
+	// CreateKeyAt. It is reused for up to CreateKeyReuse, while Recall
+	// still replays the create's answer.
+	CreateKey   string    `json:"createKey,omitempty"`
+	CreateKeyAt time.Time `json:"createKeyAt,omitzero"`
+	// LookupSince is set when an earlier create key was retired: a
+	// calendar of ours created since then may exist and must be looked up
+	// before anything is created or forgotten.
+	LookupSince time.Time `json:"lookupSince,omitzero"`
+	LastStatus  string    `json:"lastStatus,omitempty"`
+	Since       time.Time `json:"since,omitzero"`
 	// Operation records an operation that was in flight ("connect",
 	// "disconnect") so a restart mid-flow shows a consistent screen.
 	Operation string `json:"operation,omitempty"`
+	// TokenCleared says the refresh token was deleted from the keychain
+	// after Recall reported the calendar connected: Recall holds it, and it
+	// is kept only while a registration is pending. False in older files,
+	// which may still hold one.
+	TokenCleared bool `json:"tokenCleared,omitempty"`
+	// Setup is the Recall and Microsoft setup the connection was made with.
+	Setup Setup `json:"setup,omitzero"`
 }
 
 // StateStore persists Saved atomically.

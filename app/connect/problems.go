@@ -1,6 +1,10 @@
 package connect
 
-import "github.com/outlookconnect/outlook-connect/app/problem"
+import (
+	"strings"
+
+	"github.com/outlookconnect/outlook-connect/app/problem"
+)
 
 // Problems raised by the use cases themselves. Details carry ids and email
 // addresses for IT, never tokens.
@@ -8,8 +12,8 @@ import "github.com/outlookconnect/outlook-connect/app/problem"
 func problemCalendarRemoved(calendarID string) *problem.Problem {
 	return &problem.Problem{
 		Code:     "connect.calendar_removed",
-		Title:    "Your calendar is no longer connected",
-		Message:  "Your calendar was removed from Recall outside this app (for example by your IT team), so Outlook Connect has forgotten it on this computer.",
+		Title:    "Your calendar was deleted in Recall",
+		Message:  "Recall no longer has your calendar: it was deleted there, outside this app (for example by your IT team). The settings Outlook Connect uses haven't changed, so Outlook Connect has forgotten the calendar on this computer.",
 		NextStep: "Connect again if you want Recall to keep seeing your meetings.",
 		Details:  []problem.Detail{{Label: "Calendar ID", Value: calendarID}},
 	}
@@ -67,8 +71,11 @@ func problemSignInLost(withCalendar bool) *problem.Problem {
 	return p
 }
 
+// problemOtherAccount: Reconnect signed in as another Microsoft account
+// (another oid or tid). The addresses may be the same: a personal and a work
+// account often share one.
 func problemOtherAccount(expected, got string) *problem.Problem {
-	return &problem.Problem{
+	p := &problem.Problem{
 		Code:      "connect.other_account",
 		Title:     "You signed in with a different account",
 		Message:   "This calendar belongs to " + expected + ", but you signed in as " + got + ". Nothing was changed.",
@@ -76,4 +83,38 @@ func problemOtherAccount(expected, got string) *problem.Problem {
 		Details:   []problem.Detail{{Label: "Connected account", Value: expected}, {Label: "Signed-in account", Value: got}},
 		Retryable: true,
 	}
+	if strings.EqualFold(strings.TrimSpace(expected), strings.TrimSpace(got)) {
+		p.Message = "You signed in with a different Microsoft account that uses the same address, " + got +
+			" (for example a personal account instead of your work account). This calendar belongs to the other one. Nothing was changed."
+		p.NextStep = "Reconnect and, when Microsoft asks, pick the account this calendar was connected with (work or school, or personal). To connect a different calendar, disconnect first."
+	}
+	return p
+}
+
+// problemSettingsChanged: Recall does not know the calendar after IT changed
+// the Recall address, key or Microsoft app. Nothing was forgotten.
+func problemSettingsChanged(calendarID string, was, now Setup, changed []string) *problem.Problem {
+	p := &problem.Problem{
+		Code:     "connect.settings_changed",
+		Title:    "Your organisation changed its Recall settings",
+		Message:  "Outlook Connect now uses different Recall or Microsoft settings, and Recall can't find your calendar with them. Your calendar wasn't deleted by this app.",
+		NextStep: "Select Reconnect to connect your calendar with the new settings. Your IT team may want to remove the old calendar where the old settings pointed: copy the details below for them.",
+		Details: []problem.Detail{
+			{Label: "Calendar ID", Value: calendarID},
+			{Label: "What changed", Value: strings.Join(changed, ", ")},
+		},
+		Retryable: true,
+	}
+	add := func(label, value string) {
+		if value != "" {
+			p.Details = append(p.Details, problem.Detail{Label: label, Value: value})
+		}
+	}
+	add("Previous Recall address", was.RecallBaseURL)
+	add("Current Recall address", now.RecallBaseURL)
+	if was.ClientID != now.ClientID {
+		add("Previous Microsoft client ID", was.ClientID)
+		add("Current Microsoft client ID", now.ClientID)
+	}
+	return p
 }

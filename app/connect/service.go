@@ -58,6 +58,13 @@ type Options struct {
 	Browser   Browser
 	Notifier  Notifier // optional; nil drops notifications
 
+	// Setup is the Recall and Microsoft setup in force, as fingerprints. It
+	// is saved with each connection and compared on start and on every
+	// status read: a changed client secret is sent to Recall, and a
+	// calendar Recall no longer knows after a change of settings is not
+	// taken for a deleted one.
+	Setup Setup
+
 	Now func() time.Time // default time.Now
 	// After schedules status polls; default time.After. Tests inject a fake
 	// so polling is driven step by step.
@@ -130,6 +137,10 @@ type Service struct {
 	publishMu        sync.Mutex // keeps notifications in order
 	publishedVersion uint64
 	persistMu        sync.Mutex // keeps saves in order
+	// tokenMu orders keychain writes of the refresh token: a sign-in that
+	// stores a new one and the clean-up that deletes one after Recall
+	// reported "connected" never interleave.
+	tokenMu sync.Mutex
 
 	mu    sync.Mutex
 	state State
@@ -151,6 +162,12 @@ type Service struct {
 	connectingDelay time.Duration // next poll gap while "connecting"
 	pollCancel      chan struct{} // closes the pending poll, if any
 	pollSeq         uint64        // identifies the pending poll
+	// others are duplicates of our calendar that the last registration
+	// found and left alone, for diagnostics.
+	others []string
+	// rotating is set while a rotated client secret is on its way to
+	// Recall, so that concurrent status reads send it once.
+	rotating        bool
 	started, closed bool
 }
 
@@ -212,6 +229,11 @@ func (s *Service) Start(ctx context.Context) {
 		s.saved = Saved{}
 		s.setStateLocked(State{Phase: PhaseIdle, Problem: p})
 	} else {
+		if !saved.Setup.known() && saved.CalendarID != "" {
+			// Saved by a version that did not record its setup: it was
+			// made with what this install had, so assume the current one.
+			saved.Setup = s.opts.Setup
+		}
 		s.saved = saved
 		switch {
 		case saved.Operation == operationDisconnect:

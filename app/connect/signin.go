@@ -30,7 +30,7 @@ type signInRun struct {
 	// reconnect runs: the calendar to PATCH and the account it belongs to.
 	reconnect bool
 	knownID   string
-	account   string
+	saved     Saved
 	started   time.Time
 }
 
@@ -67,7 +67,7 @@ func (s *Service) beginSignIn(ctx context.Context, reconnect bool) State {
 	back.Problem, back.Busy = nil, false
 	run := &signInRun{back: back, reconnect: reconnect, started: s.opts.Now()}
 	if reconnect {
-		run.knownID, run.account = s.saved.CalendarID, s.saved.Account
+		run.knownID, run.saved = s.saved.CalendarID, s.saved
 	}
 	s.mu.Unlock()
 
@@ -195,8 +195,8 @@ func (s *Service) awaitSignIn(run *signInRun) {
 		s.returnTo(run.back, p)
 		return
 	}
-	if run.reconnect && !sameAccount(run.account, signedIn.Email) {
-		p := problemOtherAccount(run.account, signedIn.Email)
+	if run.reconnect && !sameIdentity(run.saved, signedIn) {
+		p := problemOtherAccount(run.saved.Account, signedIn.Email)
 		s.log.Warn("connect.signin_failed", "after", elapsed, "problem", p.Code)
 		s.returnTo(run.back, p)
 		return
@@ -209,11 +209,15 @@ func (s *Service) awaitSignIn(run *signInRun) {
 	s.publish()
 
 	// The token goes to the keychain before anything else, so a failure
-	// with Recall later never costs the person their sign-in.
+	// with Recall later never costs the person their sign-in. It is keyed
+	// by the account's stable id, never by its email.
+	key := accountKey(signedIn.ObjectID, signedIn.TenantID, signedIn.Email)
+	s.tokenMu.Lock()
 	kctx, cancel := s.callContext(s.life, s.opts.KeychainTimeout)
-	err = s.opts.Secrets.SaveRefreshToken(kctx, signedIn.Email, signedIn.RefreshToken)
+	err = s.opts.Secrets.SaveRefreshToken(kctx, key, signedIn.RefreshToken)
 	cancel()
 	if err != nil {
+		s.tokenMu.Unlock()
 		p := problem.From(err)
 		s.log.Warn("connect.token_not_saved", "problem", p.Code)
 		s.returnTo(run.back, p)
@@ -224,18 +228,31 @@ func (s *Service) awaitSignIn(run *signInRun) {
 	previous := s.saved
 	s.saved = Saved{
 		Account:    signedIn.Email,
+		ObjectID:   signedIn.ObjectID,
 		TenantID:   signedIn.TenantID,
 		CalendarID: run.knownID,
 		Pending:    true,
 		Operation:  operationConnect,
+		Setup:      s.opts.Setup,
 	}
 	if run.reconnect {
 		s.saved.LastStatus, s.saved.Since = previous.LastStatus, previous.Since
 	}
+	if run.knownID == "" {
+		// Minted and saved before Recall is called: whatever happens to
+		// the answer, the next try repeats this create, not a new one.
+		s.saved.CreateKey, s.saved.CreateKeyAt = newCreateKey(), s.opts.Now()
+	}
 	s.mu.Unlock()
+	s.tokenMu.Unlock()
 	// A failed save is not fatal: the token is safe and registration can
 	// go on; the Problem is shown with the outcome.
 	saveProblem := s.persist()
+	if legacy := AccountKey(run.saved); run.reconnect && legacy != "" && legacy != key {
+		// A connection saved before ids were kept had its token under the
+		// email: that entry is replaced by the one keyed by the id.
+		s.deleteToken(legacy, "legacy")
+	}
 	s.register(s.life, signedIn.RefreshToken, saveProblem)
 }
 
@@ -254,7 +271,7 @@ func (s *Service) FinishConnecting(ctx context.Context) State {
 	s.publish()
 
 	kctx, cancel := s.callContext(ctx, s.opts.KeychainTimeout)
-	token, err := s.opts.Secrets.LoadRefreshToken(kctx, saved.Account)
+	token, err := s.opts.Secrets.LoadRefreshToken(kctx, AccountKey(saved))
 	cancel()
 	if err == nil && token == "" {
 		err = &problem.Problem{Code: codeVaultNotFound}
@@ -303,16 +320,26 @@ func (s *Service) signInLost(saved Saved) {
 // carried is a Problem from an earlier step to show with the outcome.
 func (s *Service) register(parent context.Context, refreshToken string, carried *problem.Problem) {
 	s.mu.Lock()
+	renewed := s.renewCreateKeyLocked()
 	saved := s.saved
 	s.mu.Unlock()
+	if renewed {
+		// The new key must be on disk before Recall sees it.
+		s.persist()
+	}
 
-	started := s.opts.Now()
-	rctx, cancel := s.callContext(parent, s.opts.RecallTimeout)
-	cal, err := s.opts.Calendars.Register(rctx, Registration{
+	reg := Registration{
 		KnownID:      saved.CalendarID,
 		Email:        saved.Account,
 		RefreshToken: refreshToken,
-	})
+		CreateKey:    saved.CreateKey,
+	}
+	if !saved.LookupSince.IsZero() {
+		reg.CreatedSince = saved.LookupSince.Add(-lookupMargin)
+	}
+	started := s.opts.Now()
+	rctx, cancel := s.callContext(parent, s.opts.RecallTimeout)
+	cal, err := s.opts.Calendars.Register(rctx, reg)
 	cancel()
 	if err != nil {
 		p := problem.From(err)
@@ -336,12 +363,22 @@ func (s *Service) register(parent context.Context, refreshToken string, carried 
 	now := s.opts.Now()
 	s.mu.Lock()
 	view, since := calendarView(cal, now, saved)
-	s.saved.CalendarID = cal.ID
-	s.saved.Pending, s.saved.Operation = false, ""
-	s.saved.LastStatus, s.saved.Since = cal.Status, since
+	s.saved = Saved{
+		Account:    saved.Account,
+		ObjectID:   saved.ObjectID,
+		TenantID:   saved.TenantID,
+		CalendarID: cal.ID,
+		LastStatus: cal.Status,
+		Since:      since,
+		Setup:      s.opts.Setup, // Register sent the current client id and secret
+	}
+	s.others = cal.Others
 	s.lastRead = now
 	s.mu.Unlock()
 	s.log.Info("connect.registered", "after", now.Sub(started), "calendar_id", cal.ID, "status", cal.Status)
+	if len(cal.Others) > 0 {
+		s.log.Warn("connect.other_calendars", "calendar_id", cal.ID, "others", strings.Join(cal.Others, ","))
+	}
 
 	shown := carried
 	if p := s.persist(); p != nil {
@@ -351,6 +388,33 @@ func (s *Service) register(parent context.Context, refreshToken string, carried 
 	s.endOperationLocked(State{Phase: PhaseConnected, Account: saved.Account, Calendar: &view, Problem: shown})
 	s.mu.Unlock()
 	s.publish()
+	if cal.Status == statusConnected {
+		s.clearToken()
+	}
+}
+
+// renewCreateKeyLocked retires the pending create's key when Recall may no
+// longer replay it (older than CreateKeyReuse, or minted for another
+// workspace) and mints a new one, recording since when a calendar made
+// under an old key may exist so that it is looked up before anything is
+// created. It reports whether s.saved changed.
+func (s *Service) renewCreateKeyLocked() bool {
+	saved := &s.saved
+	if saved.CalendarID != "" {
+		return false
+	}
+	now := s.opts.Now()
+	age := now.Sub(saved.CreateKeyAt)
+	fresh := saved.CreateKey != "" && age >= 0 && age < CreateKeyReuse && s.opts.Setup.sameWorkspace(saved.Setup)
+	if fresh {
+		return false
+	}
+	if saved.CreateKey != "" {
+		saved.LookupSince = earliest(saved.LookupSince, saved.CreateKeyAt)
+		s.log.Info("connect.create_key_renewed", "age", age)
+	}
+	saved.CreateKey, saved.CreateKeyAt, saved.Setup = newCreateKey(), now, s.opts.Setup
+	return true
 }
 
 // returnTo ends the operation on the screen it started from, with p (nil
@@ -371,6 +435,18 @@ func (s *Service) signInProblem(ctx context.Context, err error) *problem.Problem
 		return problemSignInTimedOut()
 	}
 	return problem.From(err)
+}
+
+// sameIdentity says whether a sign-in is the saved account: the same oid
+// and tid. A connection saved before ids were kept can only be compared by
+// email (an unknown side matches anything, as before); its id is then
+// recorded.
+func sameIdentity(saved Saved, in SignedIn) bool {
+	if saved.ObjectID == "" {
+		return sameAccount(saved.Account, in.Email)
+	}
+	return strings.EqualFold(saved.ObjectID, in.ObjectID) &&
+		(saved.TenantID == "" || strings.EqualFold(saved.TenantID, in.TenantID))
 }
 
 // sameAccount compares email addresses; an unknown side matches anything.

@@ -59,16 +59,28 @@ func (s *Service) refresh(ctx context.Context, reason readReason, pollSeq uint64
 		return st
 	}
 	id, epoch := s.state.Calendar.ID, s.epoch
+	savedSetup := s.saved.Setup
+	// One PATCH at a time: a read that starts while another sends the
+	// secret just reads the status.
+	rotate := !s.rotating && s.opts.Setup.secretRotated(savedSetup)
+	s.rotating = s.rotating || rotate
 	s.lastRead = now
 	s.mu.Unlock()
 
-	cctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
-	cal, err := s.opts.Calendars.Get(cctx, id)
-	cancel()
+	cal, read, err := s.sendRotatedSecret(ctx, rotate, id, epoch)
+	if !read {
+		cctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
+		cal, err = s.opts.Calendars.Get(cctx, id)
+		cancel()
+	}
 
 	if err != nil {
 		p := problem.From(err)
 		if hasCode(p, codeRecallNotFound) {
+			if changed := s.opts.Setup.changedFrom(savedSetup); savedSetup.known() && len(changed) > 0 {
+				s.settingsChanged(reason, epoch, id, savedSetup, changed)
+				return s.State()
+			}
 			s.forgetRemovedCalendar(ctx, epoch, id)
 			return s.State()
 		}
@@ -106,6 +118,11 @@ func (s *Service) refresh(ctx context.Context, reason readReason, pollSeq uint64
 	s.version++
 	savedChanged := s.saved.LastStatus != cal.Status || !s.saved.Since.Equal(since)
 	s.saved.LastStatus, s.saved.Since = cal.Status, since
+	if adopted := adoptSetup(s.saved.Setup, s.opts.Setup); adopted != s.saved.Setup {
+		// Recall answered with the current settings, so the calendar lives
+		// where they point (for example a new key for the same workspace).
+		s.saved.Setup, savedChanged = adopted, true
+	}
 	switch {
 	case previousStatus != view.Status:
 		// A new regime ("connecting" polls fast, others slowly).
@@ -123,7 +140,90 @@ func (s *Service) refresh(ctx context.Context, reason readReason, pollSeq uint64
 		s.persist()
 	}
 	s.publish()
+	if cal.Status == statusConnected {
+		s.clearToken()
+	}
 	return s.State()
+}
+
+// adoptSetup is the setup to record after Recall answered for the calendar
+// with the current settings: the current Recall address and key. The
+// Microsoft app and secret stay as recorded (the calendar keeps the app it
+// was registered with until a reconnect, and a rotated secret is recorded
+// only once Recall has it).
+func adoptSetup(saved, current Setup) Setup {
+	saved.RecallBaseURL, saved.RecallKey = current.RecallBaseURL, current.RecallKey
+	return saved
+}
+
+// sendRotatedSecret PATCHes the calendar with the current client secret when
+// IT rotated it (recall-api.md §7.3): Recall reconnects with the token it
+// holds, so nobody signs in again. read says the answer stands for the
+// status read (the PATCH returns the calendar, or says it is gone); on any
+// other failure the status is read as usual and the PATCH is tried again at
+// the next read.
+func (s *Service) sendRotatedSecret(ctx context.Context, rotate bool, id string, epoch uint64) (Calendar, bool, error) {
+	if !rotate {
+		return Calendar{}, false, nil
+	}
+	uctx, cancel := s.callContext(ctx, s.opts.RecallTimeout)
+	cal, err := s.opts.Calendars.UpdateClientSecret(uctx, id)
+	cancel()
+	defer func() {
+		s.mu.Lock()
+		s.rotating = false
+		s.mu.Unlock()
+	}()
+	if p := problem.From(err); p != nil {
+		if hasCode(p, codeRecallNotFound) {
+			return Calendar{}, true, err
+		}
+		s.log.Warn("connect.client_secret_not_sent", "calendar_id", id, "problem", p.Code)
+		return Calendar{}, false, nil
+	}
+	s.mu.Lock()
+	if epoch == s.epoch && s.saved.CalendarID == id {
+		s.saved.Setup.ClientSecret = s.opts.Setup.ClientSecret
+	}
+	s.mu.Unlock()
+	s.persist()
+	s.log.Info("connect.client_secret_sent", "calendar_id", id, "status", cal.Status)
+	return cal, true, nil
+}
+
+// settingsChanged handles a calendar Recall does not know after IT changed
+// the Recall address, key or Microsoft app: it may well still exist where
+// the old settings pointed, so nothing is wiped. The person is asked to
+// reconnect, which registers the calendar with the new settings; IT gets
+// the old calendar's id and address to remove it there.
+func (s *Service) settingsChanged(reason readReason, epoch uint64, id string, was Setup, changed []string) {
+	s.mu.Lock()
+	if epoch != s.epoch || s.state.Phase != PhaseConnected || s.state.Calendar == nil || s.state.Calendar.ID != id {
+		s.mu.Unlock()
+		return
+	}
+	view := cloneCalendar(s.state.Calendar)
+	first := view.LikelyCause != causeSettingsChanged
+	view.Status, view.LikelyCause, view.CheckedAt = statusDisconnected, causeSettingsChanged, formatTime(s.opts.Now())
+	s.state.Calendar = view
+	if first || reason == readByRequest {
+		// Said once; a poll does not bring back a card the person closed.
+		// A later successful read (IT put the settings back) clears it.
+		p := problemSettingsChanged(id, was, s.opts.Setup, changed)
+		s.state.Problem, s.statusProblem = p, p
+	}
+	s.version++
+	persist := s.saved.LastStatus != statusDisconnected
+	s.saved.LastStatus = statusDisconnected
+	s.scheduleNextPollLocked()
+	s.mu.Unlock()
+	if first {
+		s.log.Warn("connect.settings_changed", "calendar_id", id, "changed", strings.Join(changed, ", "))
+	}
+	if persist {
+		s.persist()
+	}
+	s.publish()
 }
 
 // scheduleNextPollLocked replaces any pending poll with the next one: with
@@ -176,13 +276,13 @@ func (s *Service) forgetRemovedCalendar(ctx context.Context, epoch uint64, calen
 		s.mu.Unlock()
 		return
 	}
-	account := s.saved.Account
+	saved := s.saved
 	s.mu.Unlock()
 	s.log.Warn("connect.calendar_gone", "calendar_id", calendarID)
 
 	// A leftover keychain entry matters less than telling the person what
 	// happened; forgetLocally logs it.
-	s.forgetLocally(ctx, account)
+	s.forgetLocally(ctx, saved)
 
 	s.mu.Lock()
 	s.endOperationLocked(State{Phase: PhaseIdle, Problem: problemCalendarRemoved(calendarID)})
@@ -248,13 +348,14 @@ func savedCalendarView(saved Saved) *CalendarState {
 
 // Plain-language causes of a disconnection.
 const (
-	causeSignInExpired = "Microsoft no longer accepts the saved sign-in (it expired or was revoked). Reconnect to sign in again."
-	causeConsentGone   = "Permission to read your calendar was removed, so Recall can no longer see it. Reconnect and approve the permission again."
-	causeAppCredential = "The app's Microsoft credentials were changed or expired. Ask your IT team to renew them; reconnecting will not fix this."
-	causeExtraStep     = "Your organisation now requires an extra sign-in step (such as multi-factor authentication or a managed device). Reconnect to sign in again; if that does not work, ask your IT team."
-	causeScope         = "Not every permission Recall needs was granted. Reconnect and accept all the permissions Microsoft asks for."
-	causeAccount       = "Your Microsoft account is disabled, locked or its password expired. Sort that out with your IT team, then reconnect."
-	causeUnknown       = "Recall can no longer read your calendar. Reconnect to fix it."
+	causeSignInExpired   = "Microsoft no longer accepts the saved sign-in (it expired or was revoked). Reconnect to sign in again."
+	causeConsentGone     = "Permission to read your calendar was removed, so Recall can no longer see it. Reconnect and approve the permission again."
+	causeAppCredential   = "Outlook Connect's Microsoft app secret expired or was replaced, so Recall can no longer refresh your calendar. You don't need to sign in again: once your IT team gives you the new setup (a setup file or an updated app), Outlook Connect sends the new secret to Recall by itself."
+	causeSettingsChanged = "Your organisation changed Outlook Connect's Recall or Microsoft settings, and this calendar was connected with the old ones. Reconnect to connect it with the new settings."
+	causeExtraStep       = "Your organisation now requires an extra sign-in step (such as multi-factor authentication or a managed device). Reconnect to sign in again; if that does not work, ask your IT team."
+	causeScope           = "Not every permission Recall needs was granted. Reconnect and accept all the permissions Microsoft asks for."
+	causeAccount         = "Your Microsoft account is disabled, locked or its password expired. Sort that out with your IT team, then reconnect."
+	causeUnknown         = "Recall can no longer read your calendar. Reconnect to fix it."
 )
 
 // causeByAADSTS maps Microsoft error numbers (see microsoft-oauth.md §4-5).

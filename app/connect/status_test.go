@@ -138,7 +138,7 @@ func TestCalendarDeletedInRecallDuringPoll(t *testing.T) {
 	if v, _ := st.Problem.Detail("Calendar ID"); v != id {
 		t.Errorf("problem details lack the calendar id: %+v", st.Problem.Details)
 	}
-	if _, ok := h.secrets.token(aliceEmail); ok {
+	if _, ok := h.secrets.token(aliceKey); ok {
 		t.Error("the token was kept for a calendar that no longer exists")
 	}
 	if cur := h.store.current(); cur != (Saved{}) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/outlookconnect/outlook-connect/app/demo/identity"
 	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
 )
 
@@ -17,13 +18,19 @@ import (
 // only on request; the app does so only when OUTLOOK_CONNECT_DEMO_CONTROL_FILE
 // is set, which the e2e suite does.
 //
-//	GET  /calendars                  the fake Recall's calendars (JSON list)
+//	GET  /calendars                  the fake Recall's calendars (JSON list, with each
+//	                                 one's client id and client-secret fingerprint)
+//	GET  /recall/requests            the fake Recall's request log (no credentials)
 //	POST /calendars/status           {"id","status","detail":{…}}
-//	POST /recall/fault               {"method","path","status","times","retryAfterSeconds"}
+//	POST /recall/fault               {"method","path","status","times","retryAfterSeconds",
+//	                                  "dropResponse"} (dropResponse: act, then lose the answer)
 //	POST /identity/fault             {"name":"admin_approval"|"user_cancels"|"consent_revoked"|
 //	                                  "secret_expired"|"no_refresh_token"|"calendars_not_granted"|
 //	                                  "temporarily_unavailable"|"auto_accept","on":true}
 //	POST /identity/revoke-all        revoke every refresh token issued so far
+//	POST /identity/secrets           {"secret"}: another valid client secret (a rotation)
+//	POST /identity/account           {"name":"work"|"personal"}: who signs in next
+//	GET  /identity/refresh-tokens    every refresh token issued (fake ones, for leak scans)
 //	POST /reset                      clear every fault
 type Control struct {
 	srv *http.Server
@@ -52,6 +59,9 @@ func (s *Services) StartControl() (*Control, error) {
 		s.Recall.SetCalendarStatus(in.ID, in.Status, in.Detail)
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /recall/requests", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, s.Recall.Requests())
+	})
 	mux.HandleFunc("POST /recall/fault", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Method            string `json:"method"`
@@ -59,13 +69,15 @@ func (s *Services) StartControl() (*Control, error) {
 			Status            int    `json:"status"`
 			Times             int    `json:"times"`
 			RetryAfterSeconds int    `json:"retryAfterSeconds"`
+			DropResponse      bool   `json:"dropResponse"`
 		}
 		if !readJSON(w, r, &in) {
 			return
 		}
 		s.Recall.Faults().Add(recallapi.Fault{
 			Method: in.Method, Path: in.Path, Status: in.Status, Times: in.Times,
-			RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+			RetryAfter:   time.Duration(in.RetryAfterSeconds) * time.Second,
+			DropResponse: in.DropResponse,
 		})
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -97,6 +109,38 @@ func (s *Services) StartControl() (*Control, error) {
 	})
 	mux.HandleFunc("POST /identity/revoke-all", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]int{"revoked": s.Identity.Faults().RevokeAllRefreshTokens()})
+	})
+	mux.HandleFunc("POST /identity/secrets", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Secret string `json:"secret"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		if in.Secret == "" {
+			http.Error(w, "secret is required", http.StatusBadRequest)
+			return
+		}
+		s.Identity.AddClientSecret(in.Secret)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /identity/account", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Name string `json:"name"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		acct, ok := map[string]identity.Account{"work": identity.DefaultAccount(), "personal": identity.PersonalAccount()}[in.Name]
+		if !ok {
+			http.Error(w, "unknown account "+in.Name, http.StatusBadRequest)
+			return
+		}
+		s.Identity.SetAccount(acct)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /identity/refresh-tokens", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, s.Identity.RefreshTokens())
 	})
 	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, _ *http.Request) {
 		s.Identity.Faults().Reset()

@@ -43,14 +43,19 @@ const (
 
 // parseCallback decides whether a request to /callback carries Microsoft's
 // answer, as a pure function of the request's method, Content-Type, query
-// and body. With form_post the answer must be a form POST (ref §3.3) and
-// the query is ignored, so a code in a URL is never accepted; with query it
-// must be a GET. It returns the fields, or an HTTP status and a reason.
-// The state is not compared here.
+// and body. With form_post a code must come in a form POST (ref §3.3), so a
+// code in a URL is never accepted; an error may still come by GET, as
+// Microsoft and MSAL send some errors that way, and it carries no secret.
+// With query the answer must be a GET. It returns the fields, or an HTTP
+// status and a reason. The state is not compared here.
 func parseCallback(mode, method, contentType, rawQuery string, body []byte) (callbackParams, int, string) {
 	var raw string
 	switch mode {
 	case "form_post":
+		if method == http.MethodGet && errorOnly(rawQuery) {
+			raw = rawQuery
+			break
+		}
 		if method != http.MethodPost {
 			return callbackParams{}, http.StatusMethodNotAllowed, reasonMethod
 		}
@@ -103,6 +108,13 @@ func parseCallback(mode, method, contentType, rawQuery string, body []byte) (cal
 		return callbackParams{}, http.StatusBadRequest, reasonBadChars
 	}
 	return cb, 0, ""
+}
+
+// errorOnly reports whether a query is an error answer: error set, no
+// code (anything odd is left to the full parse, which refuses it).
+func errorOnly(rawQuery string) bool {
+	v, err := url.ParseQuery(rawQuery)
+	return err == nil && v.Get("error") != "" && len(v["code"]) == 0
 }
 
 func visibleASCII(s string) bool {

@@ -35,7 +35,9 @@ const (
 	CodeAppNotFound           = "msauth.app_not_found"
 	CodeAppNotMultitenant     = "msauth.app_not_multitenant"
 	CodeRedirectURIMismatch   = "msauth.redirect_uri_mismatch"
-	CodeBlockedByPolicy       = "msauth.blocked_by_policy" // Conditional Access, MFA, interaction_required
+	CodeAppMisconfigured      = "msauth.app_misconfigured"    // invalid_client at the redirect, AADSTS650057/650056
+	CodeCrossTenantBlocked    = "msauth.cross_tenant_blocked" // AADSTS500212/500213 cross-tenant access policy
+	CodeBlockedByPolicy       = "msauth.blocked_by_policy"    // Conditional Access, MFA, interaction_required
 	CodeNotAssigned           = "msauth.not_assigned"
 	CodeAccountProblem        = "msauth.account_problem"
 	CodeWrongAccountType      = "msauth.wrong_account_type"
@@ -130,6 +132,12 @@ var catalogue = map[string]entry{
 	CodeRedirectURIMismatch: {"Outlook Connect's return address isn't registered",
 		"Microsoft doesn't recognise the address Outlook Connect uses to receive the sign-in.",
 		"", false, true}, // next step names the address
+	CodeAppMisconfigured: {"Outlook Connect's Microsoft app isn't set up correctly",
+		"Microsoft refused the sign-in because the app Outlook Connect signs in with asks for a permission its registration doesn't list, or its registration is incomplete.",
+		"Ask your IT team to check the app's API permissions in Entra: Microsoft Graph, delegated, Calendars.Read (with openid, email, profile and offline_access). Copy the Details for IT for them.", false, true},
+	CodeCrossTenantBlocked: {"Your organisations' access rules block this sign-in",
+		"The account you signed in with belongs to a different organisation from the app's, and a cross-tenant access policy, yours or the app's organisation's, doesn't allow this sign-in.",
+		"Sign in with an account from your own organisation, or ask your IT team to allow the app in the cross-tenant access settings. Copy the Details for IT for them.", true, true},
 	CodeBlockedByPolicy: {"Your organisation's sign-in rules stopped this sign-in",
 		"Your organisation needs something more for this sign-in, such as a second sign-in step or a managed device, or its rules block it.",
 		"Try again and complete any extra steps Microsoft shows. If it's still blocked, send the Details for IT to your IT team.", true, false},
@@ -339,8 +347,12 @@ func codeFor(e msError) string {
 		return CodeNotAssigned
 	case 50057, 50055, 50053, 50144, 50133, 50132:
 		return CodeAccountProblem
-	case 50020, 50034, 500208, 16000, 51004, 500212, 500213:
+	case 50020, 50034, 500208, 16000, 51004:
 		return CodeWrongAccountType
+	case 500212, 500213:
+		return CodeCrossTenantBlocked
+	case 650057, 650056:
+		return CodeAppMisconfigured
 	case 90033, 90006, 90024, 50033, 50087, 90090, 70012, 90012:
 		return CodeServiceUnavailable
 	case 700005, 9002326:
@@ -360,6 +372,11 @@ func codeFor(e msError) string {
 	case "temporarily_unavailable", "server_error":
 		return CodeServiceUnavailable
 	case "invalid_client":
+		if !e.fromToken {
+			// No secret is sent to the authorize endpoint: at the redirect
+			// invalid_client is about the app's registration.
+			return CodeAppMisconfigured
+		}
 		return CodeClientSecretInvalid
 	case "unauthorized_client":
 		return CodeAppNotFound

@@ -33,6 +33,11 @@ type Config struct {
 	// It must be https; http is allowed only for loopback hosts (tests and
 	// demo mode).
 	Authority string
+	// GraphHost is the Microsoft Graph host whose Calendars.Read the sign-in
+	// asks for. Empty means the one of the authority's cloud (GraphHostFor);
+	// set it to dod-graph.microsoft.us for US Government L5 (DoD), which
+	// shares its sign-in host with L4.
+	GraphHost string
 	// RedirectHost is "localhost" (default) or "127.0.0.1". It must match
 	// the host registered for the app: Microsoft does not treat the two as
 	// the same.
@@ -82,6 +87,15 @@ func (c Config) normalise() (Config, *problem.Problem) {
 		return c, p
 	}
 	c.Authority = auth
+	cloud := GraphHostFor(c.Authority)
+	switch c.GraphHost = strings.ToLower(strings.TrimSpace(c.GraphHost)); {
+	case c.GraphHost == "":
+		c.GraphHost = cloud
+	case c.GraphHost == cloud:
+	case c.GraphHost == graphUSGovDoD && cloud == graphUSGov:
+	default:
+		return c, configProblem("Microsoft Graph host", "The Microsoft Graph host does not belong to the cloud of the Microsoft sign-in address ("+cloud+").")
+	}
 
 	switch c.RedirectHost {
 	case "":
@@ -128,6 +142,42 @@ func normaliseAuthority(raw string) (string, *problem.Problem) {
 		return "", configProblem(setting, "The Microsoft sign-in address must start with https://. Plain http is allowed only for this computer (demo mode and tests).")
 	}
 	return u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"), nil
+}
+
+// Microsoft Graph hosts of the clouds (Microsoft Graph national cloud
+// deployments). US Government L4 and L5 (DoD) share the sign-in host
+// login.microsoftonline.us.
+const (
+	graphGlobal    = "graph.microsoft.com"
+	graphUSGov     = "graph.microsoft.us"
+	graphUSGovDoD  = "dod-graph.microsoft.us"
+	graphChina     = "microsoftgraph.chinacloudapi.cn"
+	scopeCalendars = "Calendars.Read"
+)
+
+// GraphHostFor is the Microsoft Graph host of the cloud an authority (the
+// sign-in address) belongs to: a national cloud's Graph scopes name its own
+// Graph host. Hosts it does not know (loopback fakes, say) get the global
+// one.
+func GraphHostFor(authority string) string {
+	u, err := url.Parse(authority)
+	if err != nil {
+		return graphGlobal
+	}
+	switch h := strings.ToLower(u.Hostname()); {
+	case h == "login.microsoftonline.us":
+		return graphUSGov
+	case h == "login.chinacloudapi.cn" || h == "login.partner.microsoftonline.cn":
+		return graphChina
+	}
+	return graphGlobal
+}
+
+// scopesFor lists the scopes a sign-in asks for: offline_access for the
+// refresh token, openid/email/profile for the id_token claims, and the
+// cloud's Calendars.Read for Recall (ref §3.2).
+func scopesFor(graphHost string) []string {
+	return []string{"offline_access", "openid", "email", "profile", "https://" + graphHost + "/" + scopeCalendars}
 }
 
 func isLoopbackHost(h string) bool {

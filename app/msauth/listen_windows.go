@@ -2,7 +2,10 @@
 
 package msauth
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
 // soExclusiveAddrUse is SO_EXCLUSIVEADDRUSE (~SO_REUSEADDR in winsock2.h).
 const soExclusiveAddrUse = ^4
@@ -19,4 +22,18 @@ func exclusiveAddrUse(network, address string, c syscall.RawConn) error {
 		return err
 	}
 	return serr
+}
+
+// platformNoIPv6 recognises Winsock's "no IPv6" errors: WSAEADDRNOTAVAIL
+// (10049), WSAEAFNOSUPPORT (10047) and WSAEPROTONOSUPPORT (10043).
+func platformNoIPv6(err error) bool {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return false
+	}
+	switch errno {
+	case 10049, 10047, 10043:
+		return true
+	}
+	return false
 }

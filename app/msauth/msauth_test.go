@@ -86,7 +86,7 @@ func TestHappyPath(t *testing.T) {
 				if res.Email != acct.Email || res.Name != acct.Name || res.TenantID != acct.TenantID || res.ObjectID != acct.ObjectID {
 					t.Errorf("result %v", res)
 				}
-				if len(res.RefreshToken) < 900 || !hasCalendarsRead(res.Scopes) {
+				if len(res.RefreshToken) < 900 || !hasCalendarsRead(res.Scopes, graphGlobal) {
 					t.Errorf("refresh token %d bytes, scopes %v", len(res.RefreshToken), res.Scopes)
 				}
 				if err := idp.VerifyRefreshToken(context.Background(), testClientID, testSecret, res.RefreshToken); err != nil {

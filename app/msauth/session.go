@@ -20,9 +20,9 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
 
-// Scopes requested: offline_access for the refresh token, openid/email/
-// profile for the id_token claims, Calendars.Read for Recall (ref §3.2).
-var Scopes = []string{"offline_access", "openid", "email", "profile", "https://graph.microsoft.com/Calendars.Read"}
+// Scopes are the scopes requested in Microsoft's global cloud; a national
+// cloud's sign-in asks for its own Graph host (GraphHostFor).
+var Scopes = scopesFor(graphGlobal)
 
 const (
 	// exchangeTimeout bounds the token request.
@@ -172,7 +172,7 @@ func newSession(cfg Config, lns []net.Listener, port string) *Session {
 		ClientSecret: cfg.ClientSecret,
 		Endpoint:     ep,
 		RedirectURL:  s.redirectURI, // the same string in both legs (ref §6.3)
-		Scopes:       Scopes,
+		Scopes:       scopesFor(cfg.GraphHost),
 	}
 	s.authURL = s.oauth.AuthCodeURL(string(s.state),
 		oauth2.S256ChallengeOption(s.verifier),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,11 @@ type CreateParams struct {
 	RefreshToken string
 	// Email is sent as oauth_email when set.
 	Email string
+	// IdempotencyKey, when set, is sent instead of a fresh key. A caller
+	// that persists it with its pending work and repeats the create with it
+	// within Recall's one-hour replay window gets the first create's answer
+	// back instead of a second calendar (recall-api.md §6.3).
+	IdempotencyKey string
 }
 
 // UpdateParams are the fields of a PATCH; empty fields are not sent, and an
@@ -78,6 +84,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (Calendar, error) {
 		body:    body,
 		class:   classCalendars,
 		secrets: []string{p.ClientSecret, p.RefreshToken},
+		idemKey: p.IdempotencyKey,
 	})
 }
 
@@ -169,61 +176,148 @@ func (c *Client) calendarCall(ctx context.Context, req *request) (Calendar, erro
 // RegisterParams is the input of Register.
 type RegisterParams struct {
 	// KnownID is the calendar this install registered before, if any.
-	KnownID      string
+	KnownID string
+	// Email is the account's address: sent as oauth_email and used to
+	// recognise the account's calendars. A label, not an identity.
 	Email        string
 	ClientID     string
 	ClientSecret string
 	RefreshToken string
+	// CreateKey is the Idempotency-Key of the create, which the caller
+	// keeps with its pending connection: a create whose answer was lost is
+	// then replayed, not repeated. Empty means a fresh key.
+	CreateKey string
+	// CreatedSince, when set, also looks among calendars created since
+	// then: an earlier create may have happened under a key too old to be
+	// replayed any more.
+	CreatedSince time.Time
 }
 
-// Register connects the account's calendar without ever making a duplicate
-// (recall-api.md §2.7): it PATCHes KnownID when set; if that calendar is
-// gone, or no id is known, it PATCHes the newest Outlook calendar with the
-// same email; only when there is none does it create one.
-func (c *Client) Register(ctx context.Context, p RegisterParams) (Calendar, error) {
+// Registered is what Register connected.
+type Registered struct {
+	Calendar
+	// Others are ids of further calendars of ours for the same account
+	// that Register found and left alone (duplicates made elsewhere), newest
+	// first, so that support can see them.
+	Others []string
+}
+
+// Register connects the account's calendar without making a duplicate and
+// without touching another app's calendars (recall-api.md §2.7, issue 12):
+// it PATCHes KnownID when set; if that calendar is gone, or no id is known,
+// it PATCHes the best calendar of ours that FindOwn finds for the account;
+// only when there is none does it create one, with CreateKey.
+func (c *Client) Register(ctx context.Context, p RegisterParams) (Registered, error) {
 	if err := checkCredentials(p.ClientID, p.ClientSecret, p.RefreshToken, true); err != nil {
-		return Calendar{}, err
+		return Registered{}, err
 	}
 	if err := checkEmail(p.Email); err != nil {
-		return Calendar{}, err
+		return Registered{}, err
 	}
 	update := UpdateParams{RefreshToken: p.RefreshToken, ClientID: p.ClientID, ClientSecret: p.ClientSecret, Email: p.Email}
 	if p.KnownID != "" {
 		cal, err := c.Update(ctx, p.KnownID, update)
 		if KindOf(err) != KindNotFound {
-			return cal, err
+			return Registered{Calendar: cal}, err
 		}
 	}
 	if p.Email != "" {
-		existing, err := c.ListCalendars(ctx, CalendarFilter{Email: p.Email, Platform: PlatformOutlook})
+		found, err := c.FindOwn(ctx, FindParams{ClientID: p.ClientID, Email: p.Email, CreatedSince: p.CreatedSince})
 		if err != nil {
-			return Calendar{}, err
+			return Registered{}, err
 		}
-		if best, ok := newest(existing, p.Email); ok {
-			cal, err := c.Update(ctx, best.ID, update)
+		found = slices.DeleteFunc(found, func(cal Calendar) bool { return cal.ID == p.KnownID })
+		if len(found) > 0 {
+			cal, err := c.Update(ctx, found[0].ID, update)
 			if KindOf(err) != KindNotFound { // deleted meanwhile: create instead
-				return cal, err
+				return Registered{Calendar: cal, Others: ids(found[1:])}, err
 			}
 		}
 	}
-	return c.Create(ctx, CreateParams{Platform: PlatformOutlook, ClientID: p.ClientID, ClientSecret: p.ClientSecret, RefreshToken: p.RefreshToken, Email: p.Email})
+	cal, err := c.Create(ctx, CreateParams{
+		Platform: PlatformOutlook, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+		RefreshToken: p.RefreshToken, Email: p.Email, IdempotencyKey: p.CreateKey,
+	})
+	return Registered{Calendar: cal}, err
 }
 
-// newest picks the most recently created Outlook calendar for email; the
-// filter is applied again here in case the server ignored it (§3.2).
-func newest(cals []Calendar, email string) (Calendar, bool) {
-	var best Calendar
-	found := false
-	for _, cal := range cals {
-		if cal.Platform != PlatformOutlook ||
-			!(strings.EqualFold(cal.OAuthEmail, email) || strings.EqualFold(cal.PlatformEmail, email)) {
-			continue
+// FindParams says whose calendars FindOwn looks for.
+type FindParams struct {
+	// ClientID is our Microsoft app: calendars registered by any other app
+	// are never returned (required).
+	ClientID string
+	// Email is the account: a calendar matches when its platform_email or
+	// its oauth_email is this address, ignoring case (required).
+	Email string
+	// CreatedSince, when set, adds the calendars created since then.
+	CreatedSince time.Time
+	// Prefer is an id to put first when found (the one saved before).
+	Prefer string
+}
+
+// FindOwn returns our Outlook calendars for an account: Prefer first, then
+// newest first. What the `email` list filter matches is not documented
+// (recall-api.md §2.4; Recall's own sample filters on platform_email), so
+// FindOwn does not rely on it alone: it also lists the calendars still
+// connecting (which have no platform_email yet) and, with CreatedSince,
+// those created since then; then it keeps ours by comparing the fields
+// itself. Every query is narrowed to platform=microsoft_outlook.
+func (c *Client) FindOwn(ctx context.Context, p FindParams) ([]Calendar, error) {
+	if p.ClientID == "" || p.Email == "" {
+		return nil, inputProblem("Looking up calendars needs the Microsoft client id and the account's email.")
+	}
+	if err := checkEmail(p.Email); err != nil {
+		return nil, err
+	}
+	filters := []CalendarFilter{
+		{Platform: PlatformOutlook, Email: p.Email},
+		{Platform: PlatformOutlook, Status: StatusConnecting},
+	}
+	if !p.CreatedSince.IsZero() {
+		filters = append(filters, CalendarFilter{Platform: PlatformOutlook, CreatedSince: p.CreatedSince})
+	}
+	seen := map[string]bool{}
+	var out []Calendar
+	for _, f := range filters {
+		cals, err := c.ListCalendars(ctx, f)
+		if err != nil {
+			return nil, err
 		}
-		if !found || cal.CreatedAt.After(best.CreatedAt) || (cal.CreatedAt.Equal(best.CreatedAt) && cal.ID > best.ID) {
-			best, found = cal, true
+		for _, cal := range cals {
+			if !seen[cal.ID] && ours(cal, p.ClientID, p.Email) {
+				seen[cal.ID] = true
+				out = append(out, cal)
+			}
 		}
 	}
-	return best, found
+	slices.SortStableFunc(out, func(a, b Calendar) int {
+		switch {
+		case a.ID == p.Prefer:
+			return -1
+		case b.ID == p.Prefer:
+			return 1
+		}
+		if n := b.CreatedAt.Compare(a.CreatedAt); n != 0 {
+			return n
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
+}
+
+// ours says whether cal is an Outlook calendar of our app for email. The
+// filters are applied again here in case the server ignored them (§3.2).
+func ours(cal Calendar, clientID, email string) bool {
+	return cal.Platform == PlatformOutlook && cal.ClientID == clientID &&
+		(strings.EqualFold(cal.PlatformEmail, email) || strings.EqualFold(cal.OAuthEmail, email))
+}
+
+func ids(cals []Calendar) []string {
+	out := make([]string, 0, len(cals))
+	for _, cal := range cals {
+		out = append(out, cal.ID)
+	}
+	return out
 }
 
 // Probe checks that Recall is reachable and accepts the key with one cheap,

@@ -10,6 +10,7 @@ package recall
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -28,6 +29,11 @@ import (
 
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
+
+// DefaultAttemptTimeout bounds one HTTP attempt: a third of the 30 s the
+// app gives a whole operation, so a stalled attempt leaves room for two
+// retries.
+const DefaultAttemptTimeout = 10 * time.Second
 
 // DefaultRegion is used when neither Region nor BaseURL is set.
 const DefaultRegion = "us-east-1"
@@ -67,9 +73,15 @@ type Config struct {
 	BaseURL string
 	// Version is the app version for the User-Agent; empty means "dev".
 	Version string
-	// HTTPClient is used for requests; nil means a client with a 30 s
-	// timeout. Redirects are never followed, whatever client is given.
+	// HTTPClient is used for requests; nil means a default client. Redirects
+	// are never followed, whatever client is given.
 	HTTPClient *http.Client
+	// AttemptTimeout bounds one HTTP attempt; zero means
+	// DefaultAttemptTimeout. It is shorter than a caller's operation
+	// budget on purpose: a stalled attempt is abandoned and retried (with
+	// the same Idempotency-Key) while there is still time, instead of one
+	// attempt using it all up.
+	AttemptTimeout time.Duration
 	// Retry bounds retries; zero fields take the defaults.
 	Retry RetryPolicy
 	// Limits paces this process below Recall's per-workspace budgets.
@@ -91,12 +103,14 @@ type Client struct {
 	apiKey    string
 	userAgent string
 	http      *http.Client
-	retry     RetryPolicy
-	limiter   *limiter
-	sleep     func(ctx context.Context, d time.Duration) error
-	jitter    func(n time.Duration) time.Duration
-	now       func() time.Time
-	newKey    func() string
+	// attemptTimeout bounds each HTTP attempt.
+	attemptTimeout time.Duration
+	retry          RetryPolicy
+	limiter        *limiter
+	sleep          func(ctx context.Context, d time.Duration) error
+	jitter         func(n time.Duration) time.Duration
+	now            func() time.Time
+	newKey         func() string
 }
 
 // New validates cfg and returns a client. Errors are *problem.Problem of
@@ -119,24 +133,28 @@ func New(cfg Config) (*Client, error) {
 	if version == "" {
 		version = "dev"
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
+	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
 		copied := *cfg.HTTPClient
 		hc = &copied
+	}
+	if cfg.AttemptTimeout < 0 {
+		return nil, configProblem("Recall attempt timeout", "The attempt timeout must not be negative.")
 	}
 	// A redirect could carry the key elsewhere or turn a POST into a GET;
 	// Recall documents none, so a 3xx is reported, not followed.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
-		base:      base,
-		apiKey:    key,
-		userAgent: "OutlookConnect/" + version + " (+" + runtime.GOOS + "/" + runtime.GOARCH + ")",
-		http:      hc,
-		retry:     cfg.Retry.withDefaults(),
-		sleep:     cfg.Sleep,
-		jitter:    cfg.Jitter,
-		now:       cfg.Now,
-		newKey:    newIdempotencyKey,
+		base:           base,
+		apiKey:         key,
+		userAgent:      "OutlookConnect/" + version + " (+" + runtime.GOOS + "/" + runtime.GOARCH + ")",
+		http:           hc,
+		attemptTimeout: cmp.Or(cfg.AttemptTimeout, DefaultAttemptTimeout),
+		retry:          cfg.Retry.withDefaults(),
+		sleep:          cfg.Sleep,
+		jitter:         cfg.Jitter,
+		now:            cfg.Now,
+		newKey:         newIdempotencyKey,
 	}
 	if c.sleep == nil {
 		c.sleep = sleepTimer
@@ -228,6 +246,10 @@ type request struct {
 	secrets []string
 	// attempts overrides the retry policy's MaxAttempts when > 0.
 	attempts int
+	// idemKey, for POST and PATCH, is the Idempotency-Key to send instead
+	// of a fresh one: the caller persisted it so that a repeat of the same
+	// logical operation, even from another process, is replayed (§6.3).
+	idemKey string
 }
 
 // pathOnly is the request path without the query, safe for details.
@@ -253,7 +275,7 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 	}
 	var idemKey string
 	if req.method == http.MethodPost || req.method == http.MethodPatch {
-		idemKey = c.newKey()
+		idemKey = cmp.Or(req.idemKey, c.newKey())
 	}
 	maxAttempts := c.retry.MaxAttempts
 	if req.attempts > 0 {
@@ -315,6 +337,8 @@ func retryableStatus(status int) bool {
 }
 
 func (c *Client) send(ctx context.Context, req *request, payload []byte, idemKey string) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
 	var target string
 	if req.next != nil {
 		target = req.next.String()

@@ -17,6 +17,9 @@ import (
 type Calendar struct {
 	ID       string `json:"id"`
 	Platform string `json:"platform"`
+	// ClientID is the oauth_client_id: which app registered the calendar.
+	// Only calendars with ours are ever reused (issue 12).
+	ClientID string `json:"clientId,omitempty"`
 	// OAuthEmail is the address we gave at registration ("" if none).
 	OAuthEmail string `json:"oauthEmail,omitempty"`
 	// PlatformEmail is the address Recall found; "" until its first sync
@@ -69,6 +72,7 @@ func (c Calendar) LatestChange() (StatusChange, bool) {
 type wireCalendar struct {
 	ID            string          `json:"id"`
 	Platform      string          `json:"platform"`
+	ClientID      lenientString   `json:"oauth_client_id"`
 	OAuthEmail    lenientString   `json:"oauth_email"`
 	PlatformEmail lenientString   `json:"platform_email"`
 	Status        string          `json:"status"`
@@ -84,6 +88,7 @@ func (w *wireCalendar) calendar() (Calendar, error) {
 	return Calendar{
 		ID:            w.ID,
 		Platform:      w.Platform,
+		ClientID:      string(w.ClientID),
 		OAuthEmail:    string(w.OAuthEmail),
 		PlatformEmail: string(w.PlatformEmail),
 		Status:        w.Status,

@@ -1,9 +1,9 @@
-import { test, expect, connectThroughDemo, shotsDir } from './harness';
+import { test, expect, connectThroughDemo, demoTokenUser, shotsDir } from './harness';
 import { join } from 'node:path';
 
 const demoEmail = 'alex.morgan@contoso.example';
 
-test('connects through the browser, keeps the token only in the keychain, then disconnects', async ({ app }) => {
+test('connects through the browser, keeps the token out of files and drops it once connected, then disconnects', async ({ app }) => {
   const { page } = app;
   await expect(page.getByRole('heading', { name: 'Connect your Outlook calendar' })).toBeVisible();
   await expect(page.getByText('Demo mode — nothing leaves this computer')).toBeVisible();
@@ -26,12 +26,13 @@ test('connects through the browser, keeps the token only in the keychain, then d
   await expect(page.getByText(demoEmail)).toBeVisible();
   await app.shot('05-connected');
 
-  // The refresh token is in the keychain, and nowhere in the config folder,
-  // the logs or the app's output.
-  const stored = app.keychainValue(`refresh-token:${demoEmail}`);
-  expect(stored, 'refresh token in the keychain').toBeTruthy();
-  const token = stored!.replace(/^ocvault1:value:/, '');
+  // Once Recall reports the calendar connected the refresh token leaves the
+  // keychain too (Recall holds it), and it is nowhere in the config
+  // folder, the logs or the app's output.
+  const [token] = await app.control.refreshTokens();
   expect(token.length).toBeGreaterThan(100);
+  await expect.poll(() => app.keychainCount(), { message: 'refresh token left in the keychain' }).toBe(0);
+  expect(app.keychainValue(demoTokenUser)).toBeUndefined();
   expect(app.filesContaining(token)).toEqual([]);
 
   const calendars = await app.control.calendars();
@@ -46,7 +47,7 @@ test('connects through the browser, keeps the token only in the keychain, then d
 
   await expect(page.getByRole('heading', { name: 'Connect your Outlook calendar' })).toBeVisible();
   expect(await app.control.calendars()).toEqual([]);
-  expect(app.keychainValue(`refresh-token:${demoEmail}`)).toBeUndefined();
+  expect(app.keychainValue(demoTokenUser)).toBeUndefined();
   expect(app.keychainCount()).toBe(0);
   expect(app.filesContaining(token)).toEqual([]);
 });

@@ -20,14 +20,22 @@ export class Control {
     const res = await fetch(this.url + path, { method: 'POST', body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
   }
-  async calendars(): Promise<{ ID: string; Email: string; Status: string }[]> {
+  async calendars(): Promise<{ ID: string; Email: string; Status: string; ClientID: string; SecretFingerprint: string }[]> {
     return (await fetch(this.url + '/calendars')).json();
   }
   identityFault(name: string, on = true) {
     return this.post('/identity/fault', { name, on });
   }
-  recallFault(fault: { method: string; path: string; status: number; times?: number }) {
+  recallFault(fault: { method: string; path: string; status?: number; times?: number; dropResponse?: boolean }) {
     return this.post('/recall/fault', fault);
+  }
+  /** Another valid client secret at the fake Microsoft (a rotation). */
+  addClientSecret(secret: string) {
+    return this.post('/identity/secrets', { secret });
+  }
+  /** Every (fake) refresh token issued so far, for leak scans. */
+  async refreshTokens(): Promise<string[]> {
+    return (await fetch(this.url + '/identity/refresh-tokens')).json();
   }
   reset() {
     return this.post('/reset', {});
@@ -68,6 +76,11 @@ export class RunningApp {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the app did not open the browser');
+  }
+
+  /** How many sign-in pages the app has asked the browser to open. */
+  signInCount(): number {
+    return existsSync(this.urlFile) ? readFileSync(this.urlFile, 'utf8').trim().split('\n').filter(Boolean).length : 0;
   }
 
   /** Opens the sign-in page in a second tab, as the person's browser would. */
@@ -210,6 +223,51 @@ export async function launchApp(page: Page, opts: AppOptions = {}): Promise<Runn
     throw new Error(`${err}\n--- app log ---\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
   }
   return app;
+}
+
+/** The keychain user name of the demo account's refresh token: its oid.tid. */
+export const demoTokenUser =
+  'refresh-token:5d3c1f8e-7a2b-4c9d-8e1f-0a2b3c4d5e6f.b7e4a1c2-3d5f-4e6a-9b8c-1d2e3f4a5b6c';
+
+/** The fakes in a process of their own (demo-services -control), for tests
+ * that run the app configured rather than in demo mode: they outlive the
+ * app's reloads. */
+export interface DemoServices {
+  microsoft_url: string;
+  recall_url: string;
+  client_id: string;
+  client_secret: string;
+  recall_api_key: string;
+  control: Control;
+  stop(): Promise<void>;
+}
+
+export async function startDemoServices(): Promise<DemoServices> {
+  const dir = mkdtempSync(join(tmpdir(), 'oc-demo-services-'));
+  const bin = join(dir, 'demo-services');
+  execFileSync('go', ['build', '-o', bin, './app/demo/cmd/demo-services'], { cwd: root, stdio: 'inherit' });
+  const proc = spawn(bin, ['-control'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((ok, fail) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) ok(buf.slice(0, nl));
+    });
+    proc.once('exit', (code) => fail(new Error(`demo-services exited with ${code}`)));
+  });
+  const desc = JSON.parse(line);
+  return {
+    ...desc,
+    control: new Control(desc.control_url),
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+  };
 }
 
 export const test = base.extend<{ app: RunningApp }>({

@@ -1,7 +1,5 @@
 import { test as base, expect } from '@playwright/test';
-import { test, connectThroughDemo, launchApp } from './harness';
-
-const demoEmail = 'alex.morgan@contoso.example';
+import { test, connectThroughDemo, demoTokenUser, launchApp } from './harness';
 
 test('Recall down after sign-in: nothing is lost, Finish connecting needs no new sign-in', async ({ app }) => {
   const { page } = app;
@@ -19,7 +17,7 @@ test('Recall down after sign-in: nothing is lost, Finish connecting needs no new
   await expect(page.getByRole('alert')).toHaveAttribute('data-code', /^recall\./);
   await app.shot('30-finish-pending');
   // The sign-in is kept in the keychain, so the retry needs no browser.
-  expect(app.keychainValue(`refresh-token:${demoEmail}`)).toBeTruthy();
+  expect(app.keychainValue(demoTokenUser)).toBeTruthy();
   expect(await app.control.calendars()).toEqual([]);
 
   await app.control.reset();
@@ -44,7 +42,7 @@ test('Recall down during Disconnect: Try again, or remove from this computer onl
   await expect(page.getByRole('heading', { name: 'Connect your Outlook calendar' })).toBeVisible();
   // Local sign-in gone; the calendar is still registered with Recall, and
   // the card says so (with the calendar id for IT).
-  expect(app.keychainValue(`refresh-token:${demoEmail}`)).toBeUndefined();
+  expect(app.keychainValue(demoTokenUser)).toBeUndefined();
   expect(await app.control.calendars()).toHaveLength(1);
   await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'connect.removed_locally');
   await app.shot('32-removed-locally');

@@ -50,9 +50,10 @@ type pendingFlow struct {
 }
 
 type authCode struct {
-	req    authRequest
-	issued time.Time
-	used   bool
+	req     authRequest
+	account Account // who signed in
+	issued  time.Time
+	used    bool
 }
 
 // authorizeParams are the parameters that must not be repeated (RFC 6749 §3.1).
@@ -395,7 +396,7 @@ func (s *Server) showFlow(w http.ResponseWriter, req authRequest, kind flowKind)
 		Permissions []string
 		Action      string
 		Flow        string
-	}{s.opts.Account, s.opts.AppName, req.loginHint, perms, "/" + req.tenant + "/login", id}
+	}{s.currentAccount(), s.opts.AppName, req.loginHint, perms, "/" + req.tenant + "/login", id}
 	name := "consent"
 	if kind == flowAdmin {
 		name = "admin"
@@ -458,7 +459,7 @@ func (s *Server) redirectCode(w http.ResponseWriter, req authRequest) {
 	now := s.now()
 	s.mu.Lock()
 	s.prune(now)
-	s.codes[code] = &authCode{req: req, issued: now}
+	s.codes[code] = &authCode{req: req, account: s.account, issued: now}
 	s.stats.CodesIssued++
 	s.mu.Unlock()
 

@@ -30,6 +30,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +40,8 @@ import (
 type Options struct {
 	// ClientID is the one registered app (required).
 	ClientID string
-	// ClientSecret is its one valid secret (required).
+	// ClientSecret is its first valid secret (required). AddClientSecret
+	// registers more, as Entra allows during a rotation.
 	ClientSecret string
 	// AppName is shown on the consent page. Default "Outlook Connect".
 	AppName string
@@ -49,23 +51,43 @@ type Options struct {
 	// RedirectHost is the registered loopback host: "localhost" (default)
 	// or "127.0.0.1". The two are not interchangeable (ref §1.3).
 	RedirectHost string
-	// Account is the demo account shown on the sign-in page. The zero value
-	// means DefaultAccount().
+	// Account is the demo account that signs in (until SetAccount). The
+	// zero value means DefaultAccount().
 	Account Account
 	// Now is the clock for code and token expiry. Default time.Now.
 	Now func() time.Time
 }
 
-// Account is the demo user.
+// Account is the demo user. ObjectID and TenantID are the stable identity
+// (ref §3.5: oid + tid); the addresses are labels that can change.
 type Account struct {
 	Email             string
 	Name              string
 	PreferredUsername string
 	ObjectID          string // oid claim
 	TenantID          string // tid claim
+	// Mailbox is the mailbox's primary address, which Recall reports as
+	// platform_email. It can differ from Email (an alias, a renamed
+	// account); "" means the same as Email.
+	Mailbox string
 }
 
-// DefaultAccount is the account used when Options.Account is zero.
+// mailbox is the address Recall would read from the provider.
+func (a Account) mailbox() string {
+	switch {
+	case a.Mailbox != "":
+		return a.Mailbox
+	case a.Email != "":
+		return a.Email
+	}
+	return a.PreferredUsername
+}
+
+// ConsumerTenantID is the tid of every personal Microsoft account (ref §3.1).
+const ConsumerTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+// DefaultAccount is the account used when Options.Account is zero: a work
+// account whose mailbox address is an alias of its sign-in address.
 func DefaultAccount() Account {
 	return Account{
 		Email:             "alex.morgan@contoso.example",
@@ -73,6 +95,21 @@ func DefaultAccount() Account {
 		PreferredUsername: "alex.morgan@contoso.example",
 		ObjectID:          "5d3c1f8e-7a2b-4c9d-8e1f-0a2b3c4d5e6f",
 		TenantID:          "b7e4a1c2-3d5f-4e6a-9b8c-1d2e3f4a5b6c",
+		Mailbox:           "alex@contoso.example",
+	}
+}
+
+// PersonalAccount is a second demo account: a personal Microsoft account
+// registered with the same email as DefaultAccount, as people often have.
+// Only its oid and tid tell it apart (ref §3.5).
+func PersonalAccount() Account {
+	return Account{
+		Email:             "alex.morgan@contoso.example",
+		Name:              "Alex Morgan (personal)",
+		PreferredUsername: "alex.morgan@contoso.example",
+		ObjectID:          "00000000-0000-0000-6f2a-9c41d7e03b58",
+		TenantID:          ConsumerTenantID,
+		Mailbox:           "outlook_5F2A9C41D7E03B58@outlook.com",
 	}
 }
 
@@ -101,9 +138,12 @@ type Server struct {
 	hmacKey []byte
 
 	mu      sync.Mutex
+	account Account  // who signs in next
+	secrets []string // valid client secrets; secrets[0] is Options.ClientSecret
 	codes   map[string]*authCode
 	flows   map[string]*pendingFlow
 	refresh map[string]*refreshGrant
+	issued  []string // every refresh token, in issue order
 	stats   Stats
 	// lastPrune is when expired flows and codes were last dropped.
 	lastPrune time.Time
@@ -167,6 +207,8 @@ func Start(opts Options) (*Server, error) {
 		url:       "http://" + ln.Addr().String(),
 		ln:        ln,
 		hmacKey:   make([]byte, 32),
+		account:   opts.Account,
+		secrets:   []string{opts.ClientSecret},
 		codes:     make(map[string]*authCode),
 		flows:     make(map[string]*pendingFlow),
 		refresh:   make(map[string]*refreshGrant),
@@ -204,6 +246,41 @@ func (s *Server) Options() Options { return s.opts }
 
 // Faults returns the fault knobs. They are safe to change at any time.
 func (s *Server) Faults() *Faults { return s.faults }
+
+// SetAccount makes a different person sign in from the next sign-in page
+// on (for example PersonalAccount). Grants already issued keep their
+// account.
+func (s *Server) SetAccount(a Account) {
+	s.mu.Lock()
+	s.account = a
+	s.mu.Unlock()
+}
+
+// currentAccount is who signs in now.
+func (s *Server) currentAccount() Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.account
+}
+
+// AddClientSecret registers another valid client secret for the app, as an
+// admin does in Entra before the old one expires (ref §2.4, recall-api.md
+// §7.3). The original secret keeps working until SetSecretExpired.
+func (s *Server) AddClientSecret(secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if secret != "" && !slices.Contains(s.secrets, secret) {
+		s.secrets = append(s.secrets, secret)
+	}
+}
+
+// RefreshTokens lists every refresh token issued so far, oldest first, so
+// a test can scan files and logs for them after the app dropped its copy.
+func (s *Server) RefreshTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.issued)
+}
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {

@@ -29,6 +29,7 @@ const (
 
 // refreshGrant is what a refresh token stands for.
 type refreshGrant struct {
+	account  Account
 	clientID string
 	tenant   string
 	scopes   []string
@@ -171,14 +172,26 @@ func (s *Server) checkClient(clientID, secret string, assertion bool, f faultSna
 		// ref §2.2: a Web-platform client that leaves out the secret gets
 		// invalid_client AADSTS7000218, usually HTTP 401.
 		return s.clientError(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
-	case subtle.ConstantTimeCompare([]byte(secret), []byte(s.opts.ClientSecret)) != 1:
+	case !s.knownSecret(secret):
 		return s.clientError(7000215, fmt.Sprintf(
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", s.opts.ClientID))
-	case f.secretExpired:
+	case f.secretExpired && subtle.ConstantTimeCompare([]byte(secret), []byte(s.opts.ClientSecret)) == 1:
+		// The knob expires the original secret; ones added later live on.
 		return s.clientError(7000222, fmt.Sprintf(
 			"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", s.opts.ClientID))
 	}
 	return nil
+}
+
+// knownSecret reports whether secret is one of the app's client secrets.
+func (s *Server) knownSecret(secret string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok := false
+	for _, known := range s.secrets {
+		ok = subtle.ConstantTimeCompare([]byte(secret), []byte(known)) == 1 || ok
+	}
+	return ok
 }
 
 // redeemCode is the authorization_code grant (ref §2.1, §3.1, §4.2).
@@ -229,7 +242,7 @@ func (s *Server) redeemCode(form url.Values, clientID, tenant string, f faultSna
 	case f.consentRevoked:
 		return nil, s.consentMissing()
 	}
-	body := s.issueTokens(req.tenant, req.clientID, req.scopes, req.nonce, f)
+	body := s.issueTokens(c.account, req.tenant, req.clientID, req.scopes, req.nonce, f)
 	s.mu.Lock()
 	s.stats.CodesRedeemed++
 	s.mu.Unlock()
@@ -279,7 +292,7 @@ func (s *Server) redeemRefreshToken(form url.Values, clientID, tenant string, f 
 	}
 	// ref §5: each refresh returns a new refresh token; the old one is not
 	// revoked.
-	return s.issueTokens(tenant, clientID, g.scopes, "", f), nil
+	return s.issueTokens(g.account, tenant, clientID, g.scopes, "", f), nil
 }
 
 // useRefreshToken checks a refresh token and records its use.
@@ -310,8 +323,8 @@ func (s *Server) useRefreshToken(rt, clientID string, f faultSnapshot) (*refresh
 	return g, nil
 }
 
-// issueTokens builds a successful token response (ref §3.4).
-func (s *Server) issueTokens(tenant, clientID string, requested []string, nonce string, f faultSnapshot) []byte {
+// issueTokens builds a successful token response for acct (ref §3.4).
+func (s *Server) issueTokens(acct Account, tenant, clientID string, requested []string, nonce string, f faultSnapshot) []byte {
 	now := s.now()
 	var graph, oidc []string
 	for _, sc := range requested {
@@ -338,14 +351,15 @@ func (s *Server) issueTokens(tenant, clientID string, requested []string, nonce 
 		// About 1 KB, so keychain size limits get exercised (ref §9 item 7).
 		rt := "0.A" + randomToken(768)
 		s.mu.Lock()
-		s.refresh[rt] = &refreshGrant{clientID: clientID, tenant: tenant, scopes: granted, issued: now, lastUsed: now}
+		s.refresh[rt] = &refreshGrant{account: acct, clientID: clientID, tenant: tenant, scopes: granted, issued: now, lastUsed: now}
+		s.issued = append(s.issued, rt)
 		s.stats.RefreshTokensIssued++
 		s.mu.Unlock()
 		resp["refresh_token"] = rt
 	}
 	// ref §3.4: id_token only with openid.
 	if slices.Contains(requested, "openid") {
-		resp["id_token"] = s.idToken(clientID, requested, nonce, now)
+		resp["id_token"] = s.idToken(acct, clientID, requested, nonce, now)
 	}
 	b, _ := json.Marshal(resp)
 	return b
@@ -356,8 +370,7 @@ func (s *Server) issueTokens(tenant, clientID string, requested []string, nonce 
 // directly from the token endpoint, OIDC Core §3.1.3.7, ref §3.5). Claims
 // follow the id-token reference: profile unlocks name, preferred_username
 // and oid; email unlocks email only if the account has one (ref §3.2, §3.5).
-func (s *Server) idToken(clientID string, scopes []string, nonce string, now time.Time) string {
-	acct := s.opts.Account
+func (s *Server) idToken(acct Account, clientID string, scopes []string, nonce string, now time.Time) string {
 	sub := sha256.Sum256([]byte(acct.ObjectID + "|" + clientID))
 	claims := map[string]any{
 		"aud": clientID,
@@ -397,26 +410,35 @@ func (s *Server) idToken(clientID string, scopes []string, nonce string, now tim
 // slow-response and secret-expired knobs) without issuing tokens, and
 // records the use. It returns a *TokenError when Microsoft would refuse.
 func (s *Server) VerifyRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) error {
+	_, err := s.VerifyMailbox(ctx, clientID, clientSecret, refreshToken)
+	return err
+}
+
+// VerifyMailbox is VerifyRefreshToken that also says whose mailbox the
+// grant opens (its primary address), which the fake Recall API shows as
+// platform_email.
+func (s *Server) VerifyMailbox(ctx context.Context, clientID, clientSecret, refreshToken string) (string, error) {
 	s.mu.Lock()
 	s.stats.Verifications++
 	s.mu.Unlock()
 	f := s.faults.snapshot()
 	if err := s.sleep(ctx, f.tokenDelay); err != nil {
-		return err
+		return "", err
 	}
 	if e := s.checkClient(clientID, clientSecret, false, f); e != nil {
-		return e
+		return "", e
 	}
 	if f.temporarilyUnavailable {
-		return s.unavailable()
+		return "", s.unavailable()
 	}
 	if refreshToken == "" {
-		return s.missing("refresh_token")
+		return "", s.missing("refresh_token")
 	}
-	if _, e := s.useRefreshToken(refreshToken, clientID, f); e != nil {
-		return e
+	g, e := s.useRefreshToken(refreshToken, clientID, f)
+	if e != nil {
+		return "", e
 	}
-	return nil
+	return g.account.mailbox(), nil
 }
 
 // IsTokenError reports whether err is a *TokenError with the given AADSTS

@@ -1,6 +1,8 @@
 package recallapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -93,6 +95,12 @@ type CalendarSnapshot struct {
 	Status   string
 	Platform string
 	Events   int
+	// ClientID is the calendar's oauth_client_id (not a secret).
+	ClientID string
+	// SecretFingerprint is the first 16 hex digits of the SHA-256 of the
+	// calendar's oauth_client_secret, so a test can tell which secret the
+	// calendar holds (after a rotation) without the secret being shown.
+	SecretFingerprint string
 }
 
 // Calendars lists every calendar, ordered by id.
@@ -101,7 +109,11 @@ func (s *Server) Calendars() []CalendarSnapshot {
 	defer s.mu.Unlock()
 	out := make([]CalendarSnapshot, 0, len(s.calendars))
 	for _, c := range s.calendars {
-		out = append(out, CalendarSnapshot{ID: c.id, Email: c.email(), Status: c.status, Platform: c.platform, Events: len(c.eventIDs)})
+		sum := sha256.Sum256([]byte(c.clientSecret))
+		out = append(out, CalendarSnapshot{
+			ID: c.id, Email: c.email(), Status: c.status, Platform: c.platform, Events: len(c.eventIDs),
+			ClientID: c.clientID, SecretFingerprint: hex.EncodeToString(sum[:8]),
+		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
@@ -124,6 +136,13 @@ func (s *Server) SetCalendarStatus(id, status string, detail map[string]any) {
 }
 
 func (s *Server) setStatusLocked(c *calendar, status string, detail map[string]any) {
+	s.setStatusWithMailboxLocked(c, status, detail, "")
+}
+
+// setStatusWithMailboxLocked is setStatusLocked with the mailbox the grant
+// opened ("" when the verifier does not say), which becomes platform_email
+// on the first connection.
+func (s *Server) setStatusWithMailboxLocked(c *calendar, status string, detail map[string]any, mailbox string) {
 	now := s.opts.Now()
 	entry := map[string]any{}
 	for k, v := range detail {
@@ -136,7 +155,12 @@ func (s *Server) setStatusLocked(c *calendar, status string, detail map[string]a
 	c.updatedAt = now
 	switch status {
 	case statusConnected:
-		if c.platformEmail == nil {
+		switch {
+		case mailbox != "":
+			// Recall reads the address from the provider (recall-api.md
+			// §2.3): the mailbox's, whatever oauth_email says.
+			c.platformEmail = &mailbox
+		case c.platformEmail == nil:
 			e := demoPlatformEmail
 			if c.oauthEmail != nil {
 				e = *c.oauthEmail
@@ -194,8 +218,13 @@ func (s *Server) verify(id string, gen int) {
 	s.mu.Unlock()
 
 	var err error
-	if s.opts.Verifier != nil {
-		err = s.opts.Verifier.VerifyRefreshToken(s.ctx, clientID, secret, token)
+	var mailbox string
+	switch v := s.opts.Verifier.(type) {
+	case nil:
+	case MailboxVerifier:
+		mailbox, err = v.VerifyMailbox(s.ctx, clientID, secret, token)
+	default:
+		err = v.VerifyRefreshToken(s.ctx, clientID, secret, token)
 	}
 	if s.ctx.Err() != nil {
 		return // shutting down
@@ -208,7 +237,7 @@ func (s *Server) verify(id string, gen int) {
 		return
 	}
 	if err == nil {
-		s.setStatusLocked(c, statusConnected, nil)
+		s.setStatusWithMailboxLocked(c, statusConnected, nil, mailbox)
 		return
 	}
 	// The disconnection entry carries Microsoft's answer as extra detail
@@ -252,7 +281,7 @@ func parseCalendarFields(m map[string]json.RawMessage, create bool) (calendarFie
 	f.clientID, f.hasClientID = stringField(m, "oauth_client_id", maxClientID, create, errs)
 	f.secret, f.hasSecret = stringField(m, "oauth_client_secret", maxClientSecret, create, errs)
 	f.token, f.hasToken = stringField(m, "oauth_refresh_token", maxRefreshToken, create, errs)
-	f.email, f.hasEmail = nullableEmail(m, errs)
+	f.email, f.hasEmail = optionalEmail(m, errs)
 	f.webhook, f.hasWebhook = optionalURL(m, errs)
 	return f, errs
 }
@@ -384,10 +413,12 @@ func (s *Server) listCalendars(w http.ResponseWriter, r *http.Request) {
 		case email == "":
 			return true
 		}
-		// `email` matches the address given at create or the one Recall
-		// found (recall-api.md §2.4 names the filter, not its target).
-		return (c.oauthEmail != nil && strings.EqualFold(*c.oauthEmail, email)) ||
-			(c.platformEmail != nil && strings.EqualFold(*c.platformEmail, email))
+		// recall-api.md §2.4 names the `email` filter but not what it
+		// matches; Recall's own sample looks calendars up by platform_email.
+		// The fake matches that address only, so a client that expects the
+		// filter to find a calendar by the oauth_email it sent, or one still
+		// connecting (platform_email null), fails here.
+		return c.platformEmail != nil && strings.EqualFold(*c.platformEmail, email)
 	}
 	got, next, prev, err := paginate(ids, q.Get("cursor"), calendarsPageSize, keep)
 	if err != nil {

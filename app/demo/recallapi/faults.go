@@ -23,6 +23,10 @@ type Fault struct {
 	Times int
 	// RetryAfter, when set, is sent as the Retry-After header in seconds.
 	RetryAfter time.Duration
+	// DropResponse makes the request succeed (or fail) as usual, idempotency
+	// cache included, and then closes the connection without sending the
+	// answer: a response lost on the way back. Status is ignored.
+	DropResponse bool
 }
 
 type faultStage int
@@ -30,9 +34,13 @@ type faultStage int
 const (
 	stageGateway faultStage = iota
 	stageApp
+	stageDrop // after the application: the answer is thrown away
 )
 
 func (f Fault) stage() faultStage {
+	if f.DropResponse {
+		return stageDrop
+	}
 	switch f.Status {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests:
 		return stageGateway
@@ -143,6 +151,12 @@ func (f *Faults) delay(server, req context.Context) bool {
 	case <-req.Done():
 		return false
 	}
+}
+
+// dropping takes a DropResponse fault matching the request, if any.
+func (f *Faults) dropping(method, urlPath string) bool {
+	_, ok := f.take(method, urlPath, stageDrop)
+	return ok
 }
 
 func (f *Faults) take(method, urlPath string, stage faultStage) (Fault, bool) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +42,19 @@ func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inFlight.Add(1)
 		defer s.inFlight.Done()
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		s.serve(rec, r, mux)
+		switch {
+		case err != nil || len(body) > maxBodyBytes:
+			writeJSON(rec, http.StatusRequestEntityTooLarge, map[string]string{"detail": "Request body too large."})
+		case s.faults.dropping(r.Method, r.URL.Path):
+			// Act as usual into a buffer, then lose the answer.
+			s.serve(&bufferedResponse{header: make(http.Header), status: http.StatusOK}, r, body, mux)
+			rec.status = StatusDropped
+			dropConnection(w)
+		default:
+			s.serve(rec, r, body, mux)
+		}
 		s.record(RequestRecord{
 			Method:         r.Method,
 			Path:           r.URL.Path,
@@ -50,23 +62,44 @@ func (s *Server) routes() http.Handler {
 			IdempotencyKey: r.Header.Get("Idempotency-Key"),
 			UserAgent:      r.UserAgent(),
 			Status:         rec.status,
+			BodyFields:     bodyFields(body),
 		})
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, app http.Handler) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil || len(body) > maxBodyBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"detail": "Request body too large."})
-		return
+// dropConnection closes the client's connection without an answer, as a
+// network failure after the server acted would.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // net/http closes the connection
 	}
+	_ = conn.Close()
+}
+
+// bodyFields lists the top-level keys of a JSON object body, sorted.
+func bodyFields(body []byte) []string {
+	m, ok := decodeObject(body)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte, app http.Handler) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	// The documented paths end in "/", but Recall also answers without it
-	// (recall-api.md §2.2); the request log keeps the path as sent.
-	if p := r.URL.Path; strings.HasPrefix(p, "/api/") && !strings.HasSuffix(p, "/") {
-		r = r.Clone(r.Context())
-		r.URL.Path = p + "/"
-		r.URL.RawPath = ""
+	// No trailing-slash forgiveness: every documented path ends in "/"
+	// (recall-api.md §0 item 9, §2.2). Anything else is a 404, answered
+	// here because ServeMux would redirect to the slashed path instead.
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		app = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusNotFound, notFoundBody)
+		})
 	}
 
 	// The firewall: any body on a GET, even "null", and localhost URLs in a

@@ -30,6 +30,16 @@ type TokenVerifier interface {
 	VerifyRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) error
 }
 
+// MailboxVerifier is optionally implemented by a TokenVerifier that knows
+// whose mailbox a refresh token opens. Recall fills platform_email from the
+// provider during its sync (recall-api.md §2.3), so the answer becomes
+// platform_email: the mailbox's own address, which need not be the
+// oauth_email the caller sent. Without it the fake falls back to
+// oauth_email.
+type MailboxVerifier interface {
+	VerifyMailbox(ctx context.Context, clientID, clientSecret, refreshToken string) (mailbox string, err error)
+}
+
 // DefaultConnectDelay is how long a new or patched calendar stays
 // "connecting" when Options.ConnectDelay is zero.
 const DefaultConnectDelay = 1500 * time.Millisecond
@@ -174,15 +184,24 @@ func (s *Server) Close() error {
 }
 
 // RequestRecord is one request as the fake saw it, for test inspection.
-// It holds no credentials: not the API key, not the body.
+// It holds no credentials: not the API key, not the body's values.
 type RequestRecord struct {
 	Method         string
 	Path           string
 	RawQuery       string
 	IdempotencyKey string
 	UserAgent      string
-	Status         int
+	// Status is the answer, or StatusDropped when the connection was closed
+	// without one (Fault.DropResponse).
+	Status int
+	// BodyFields are the top-level keys of a JSON object body, sorted: what
+	// a PATCH changed, without the values.
+	BodyFields []string
 }
+
+// StatusDropped is RequestRecord.Status for a request that was acted on but
+// whose answer was never sent.
+const StatusDropped = -1
 
 // Requests returns every request served so far, oldest first.
 func (s *Server) Requests() []RequestRecord {

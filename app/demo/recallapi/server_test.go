@@ -210,15 +210,27 @@ func TestFirewall(t *testing.T) {
 	}
 }
 
-func TestPathWithoutTrailingSlashWorks(t *testing.T) {
+// Recall documents every path with its trailing slash (recall-api.md §0
+// item 9); without it the fake answers 404, so a client that drops the
+// slash fails here rather than in production.
+func TestPathWithoutTrailingSlashIsNotFound(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{})
-	r := s.do(t, call{method: "GET", path: "/api/v2/calendars"})
-	if r.status != http.StatusOK {
-		t.Fatalf("status %d", r.status)
+	for _, c := range []call{
+		{method: "GET", path: "/api/v2/calendars"},
+		{method: "POST", path: "/api/v2/calendars", body: validCreate},
+		{method: "GET", path: "/api/v2/calendar-events"},
+	} {
+		r := s.do(t, c)
+		if r.status != http.StatusNotFound || r.json(t)["detail"] != "Not found." {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
 	}
 	if got := s.Requests(); got[0].Path != "/api/v2/calendars" {
 		t.Fatalf("log rewrote the path: %q", got[0].Path)
+	}
+	if n := len(s.Calendars()); n != 0 {
+		t.Fatalf("a create without the slash made %d calendars", n)
 	}
 }
 

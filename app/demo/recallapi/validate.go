@@ -93,15 +93,17 @@ func stringField(m map[string]json.RawMessage, name string, maxLen int, required
 	return value, true
 }
 
-// nullableEmail reads oauth_email: optional, may be null, email format
-// (recall-api.md §2.2).
-func nullableEmail(m map[string]json.RawMessage, errs fieldErrors) (email *string, present bool) {
+// optionalEmail reads oauth_email: optional, email format (recall-api.md
+// §2.2). The spec types it as a string, not a nullable one, so null is
+// refused like any other string field's null.
+func optionalEmail(m map[string]json.RawMessage, errs fieldErrors) (email *string, present bool) {
 	raw, ok := m["oauth_email"]
 	if !ok {
 		return nil, false
 	}
 	if string(raw) == "null" {
-		return nil, true
+		errs.add("oauth_email", msgNull)
+		return nil, false
 	}
 	var v string
 	if err := json.Unmarshal(raw, &v); err != nil {

@@ -25,13 +25,18 @@ describe('Finish pending', () => {
     expect(mock.FinishConnecting).toHaveBeenCalledTimes(1);
   });
 
-  it('Start over asks first, then calls RemoveFromThisComputer', async () => {
+  // The Go service accepts RemoveFromThisComputer only after a failed
+  // disconnect; from this screen it did nothing (issue 12). Start over is
+  // Disconnect, which Go accepts here and which cleans up in Recall too.
+  it('Start over asks first, then calls Disconnect (never RemoveFromThisComputer)', async () => {
     const user = userEvent.setup();
     render(FinishPendingScreen, { current: state('finish_pending') });
     await user.click(screen.getByRole('button', { name: 'Start over…' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Start over?' });
+    expect(dialog).toHaveTextContent('remove anything it already registered with Recall');
     await user.click(within(dialog).getByRole('button', { name: 'Start over' }));
-    await waitFor(() => expect(mock.RemoveFromThisComputer).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(mock.Disconnect).toHaveBeenCalledTimes(1));
+    expect(mock.RemoveFromThisComputer).not.toHaveBeenCalled();
   });
 
   it('disables actions while busy', () => {

@@ -159,7 +159,9 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
       later(1800, () => set(state('idle')));
       return wait(current, 150);
     },
-    RemoveFromThisComputer: () => (clear(), wait(set(state('idle')))),
+    // As in Go: only after a failed disconnect; elsewhere it does nothing.
+    RemoveFromThisComputer: () =>
+      current.phase === 'disconnect_failed' ? (clear(), wait(set(state('idle')))) : wait(current),
     RefreshStatus: () => {
       if (current.calendar) set({ ...current, calendar: { ...current.calendar, checkedAt: new Date().toISOString() } });
       return wait(current, 600);

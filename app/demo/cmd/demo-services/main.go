@@ -36,12 +36,15 @@ type Descriptor struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
 	RecallAPIKey string `json:"recall_api_key"`
+	// ControlURL is the demo control API (app/demo/control.go), with -control.
+	ControlURL string `json:"control_url,omitempty"`
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("demo-services", flag.ContinueOnError)
 	delay := flags.Duration("connect-delay", 0, "how long new calendars stay \"connecting\" (0 = the fake's default)")
 	host := flags.String("redirect-host", "localhost", "registered loopback redirect host: localhost or 127.0.0.1")
+	control := flags.Bool("control", false, "also serve the demo control API and print its control_url (end-to-end tests)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -52,15 +55,27 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// These are throwaway credentials of the in-process fakes, valid only
-	// until this process exits; printing them is the runner's purpose.
-	line, err := json.Marshal(Descriptor{
+	desc := Descriptor{
 		MicrosoftURL: svc.MicrosoftURL(),
 		RecallURL:    svc.RecallURL(),
 		ClientID:     svc.ClientID,
 		ClientSecret: svc.ClientSecret,
 		RecallAPIKey: svc.RecallAPIKey,
-	})
+	}
+	if *control {
+		// Tests that run the app configured (not in demo mode) against
+		// these fakes steer them through it, as they do the demo world.
+		c, err := svc.StartControl()
+		if err != nil {
+			_ = svc.Close()
+			return err
+		}
+		defer c.Close()
+		desc.ControlURL = c.URL()
+	}
+	// These are throwaway credentials of the in-process fakes, valid only
+	// until this process exits; printing them is the runner's purpose.
+	line, err := json.Marshal(desc)
 	if err != nil {
 		_ = svc.Close()
 		return err

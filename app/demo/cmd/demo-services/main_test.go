@@ -98,3 +98,34 @@ func TestRunnerRejectsAnUnknownRedirectHost(t *testing.T) {
 		t.Fatalf("want a clear error, got %v", err)
 	}
 }
+
+// With -control the runner also serves the control API and names it.
+func TestRunnerServesTheControlAPI(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-control"}, pw); _ = pw.Close() }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var keys map[string]string
+	if err := json.Unmarshal([]byte(line), &keys); err != nil || len(keys) != 6 || keys["control_url"] == "" {
+		t.Fatalf("want the 5 keys and control_url, got %q (%v)", line, err)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := client.Get(keys["control_url"] + "/calendars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
+		t.Errorf("control /calendars: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}

@@ -1,0 +1,84 @@
+package demo
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/outlookconnect/outlook-connect/app/demo/identity"
+	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
+)
+
+// The control endpoints issue 12's end-to-end tests use: a response lost
+// after Recall acted, a rotated client secret, a second account, and the
+// calendars with their client-secret fingerprints.
+func TestControlForLifecycleTests(t *testing.T) {
+	t.Parallel()
+	svc := startServices(t)
+	c, err := svc.StartControl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	if res := post(t, c.URL()+"/recall/fault", map[string]any{"method": "POST", "path": "/api/v2/calendars/", "dropResponse": true}); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("drop fault: %d", res.StatusCode)
+	}
+	body := `{"platform":"microsoft_outlook","oauth_client_id":"` + svc.ClientID + `","oauth_client_secret":"` + svc.ClientSecret + `","oauth_refresh_token":"rt","oauth_email":"a@contoso.example"}`
+	req, _ := http.NewRequest(http.MethodPost, svc.RecallURL()+"/api/v2/calendars/", strings.NewReader(body))
+	req.Header.Set("Authorization", "Token "+svc.RecallAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the answer arrived (%d); want it dropped", res.StatusCode)
+	}
+	var cals []recallapi.CalendarSnapshot
+	getJSON(t, c.URL()+"/calendars", &cals)
+	if len(cals) != 1 || cals[0].ClientID != svc.ClientID || len(cals[0].SecretFingerprint) != 16 {
+		t.Fatalf("calendars %+v: want the one the dropped create made, with its fingerprint", cals)
+	}
+	var reqs []recallapi.RequestRecord
+	getJSON(t, c.URL()+"/recall/requests", &reqs)
+	if len(reqs) != 1 || reqs[0].Status != recallapi.StatusDropped {
+		t.Errorf("request log %+v", reqs)
+	}
+
+	if res := post(t, c.URL()+"/identity/secrets", map[string]any{"secret": "rotated-value-1"}); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("add secret: %d", res.StatusCode)
+	}
+	if res := post(t, c.URL()+"/identity/secrets", map[string]any{"secret": ""}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("empty secret: %d", res.StatusCode)
+	}
+	if res := post(t, c.URL()+"/identity/account", map[string]any{"name": "personal"}); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("switch account: %d", res.StatusCode)
+	}
+	if res := post(t, c.URL()+"/identity/account", map[string]any{"name": "nobody"}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown account: %d", res.StatusCode)
+	}
+	var tokens []string
+	getJSON(t, c.URL()+"/identity/refresh-tokens", &tokens)
+	if len(tokens) != 0 {
+		t.Errorf("refresh tokens %d before any sign-in", len(tokens))
+	}
+	// The added secret is valid at the fake Microsoft.
+	err = svc.Identity.VerifyRefreshToken(t.Context(), svc.ClientID, "rotated-value-1", "unknown")
+	if identity.IsTokenError(err, 7000215) {
+		t.Error("the added secret was refused as invalid")
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
