@@ -13,6 +13,7 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/browser"
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/connect"
+	"github.com/outlookconnect/outlook-connect/app/connect/recallcalendars"
 	"github.com/outlookconnect/outlook-connect/app/demo"
 	"github.com/outlookconnect/outlook-connect/app/logging"
 	"github.com/outlookconnect/outlook-connect/app/msauth"
@@ -223,7 +224,7 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 			Logger:       b.logger,
 		}, guard: b.guard},
 		Secrets:   secrets,
-		Calendars: calendars{client: rc, clientID: clientID, clientSecret: clientSecret},
+		Calendars: recallcalendars.New(rc, clientID, clientSecret),
 		// Compared with what each connection was made with: a rotated
 		// client secret is sent to Recall once, without a sign-in, and a
 		// calendar unknown after IT changed these is not taken for deleted.
