@@ -1,9 +1,10 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { problems, state } from '../lib/fixtures';
+import { backgroundView, demoMeetingsView, meetingsView, problems, state } from '../lib/fixtures';
+import { store } from '../lib/state.svelte';
 import type { CalendarState } from '../lib/types';
-import { mock, resetAll } from '../test/helpers';
+import { flush, mock, resetAll } from '../test/helpers';
 import ConnectedScreen from './ConnectedScreen.svelte';
 
 vi.mock('../lib/backend');
@@ -116,5 +117,67 @@ describe('Connected screen', () => {
     expect(screen.getByRole('alert')).toHaveTextContent("We couldn't reach Recall");
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(mock.DismissProblem).toHaveBeenCalled();
+  });
+
+  describe('with meetings', () => {
+    function withWeek() {
+      store.meetings = demoMeetingsView(now);
+      store.background = backgroundView({ lastRunAt: new Date(now - 3600_000).toISOString(), botsScheduled: 2 });
+      return render(ConnectedScreen, { current: connected(), now });
+    }
+
+    it('stacks the account card, then meetings, then the rule, then the background switch, then Disconnect', () => {
+      withWeek();
+      const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent?.trim());
+      expect(headings).toEqual(['Upcoming meetings', 'Recording rule', 'Keep scheduling when Outlook Connect is closed']);
+      // Tab order follows the same order: the calendar's Check now, the meetings, the rule, the switch, Disconnect.
+      const order = [
+        screen.getByRole('button', { name: /Check now/ }),
+        screen.getByRole('button', { name: 'Check for changes' }),
+        screen.getAllByRole('switch', { name: /^Record / })[0],
+        screen.getAllByRole('radio')[0],
+        screen.getByRole('switch', { name: 'Only meetings I have accepted' }),
+        screen.getByRole('switch', { name: 'Keep scheduling when Outlook Connect is closed' }),
+        screen.getByRole('button', { name: 'Disconnect…' }),
+      ];
+      for (let i = 1; i < order.length; i++) {
+        expect(order[i - 1].compareDocumentPosition(order[i]) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+      }
+      for (const el of order) expect(el).not.toHaveAttribute('tabindex');
+    });
+
+    it('every switch, radio and button has an accessible name', () => {
+      withWeek();
+      const controls = [...screen.getAllByRole('switch'), ...screen.getAllByRole('radio'), ...screen.getAllByRole('button')];
+      expect(controls.length).toBeGreaterThan(15);
+      for (const c of controls) expect(c).toHaveAccessibleName();
+      const names = screen.getAllByRole('switch').map((s) => s.getAttribute('aria-label') ?? s.getAttribute('aria-labelledby'));
+      expect(new Set(names).size).toBe(names.length);
+    });
+
+    it('passes the rule and background problems through', async () => {
+      withWeek();
+      store.ruleError = { ...problems.recallUnreachable, title: 'Rule not saved' };
+      store.backgroundError = { ...problems.recallUnreachable, title: 'Switch not saved' };
+      await flush();
+      expect(screen.getByRole('alert', { name: 'Rule not saved' })).toBeInTheDocument();
+      expect(screen.getByRole('alert', { name: 'Switch not saved' })).toBeInTheDocument();
+    });
+
+    it('a quick call of ours (Check now) does not disable the meeting switches; Go being busy does', async () => {
+      const { rerender } = withWeek();
+      await rerender({ current: connected(), now, busy: true });
+      expect(screen.getByRole('button', { name: /Check now/ })).toBeDisabled();
+      for (const s of screen.getAllByRole('switch')) expect(s).toBeEnabled();
+      await rerender({ current: { ...connected(), busy: true }, now, busy: true });
+      for (const s of screen.getAllByRole('switch')) expect(s).toBeDisabled();
+    });
+
+    it('with no calendar behind it (phase off), only the rule is shown', () => {
+      store.meetings = meetingsView({ phase: 'off' });
+      render(ConnectedScreen, { current: connected(), now });
+      expect(screen.queryByRole('heading', { name: 'Upcoming meetings' })).not.toBeInTheDocument();
+      expect(screen.getByRole('heading', { name: 'Recording rule' })).toBeInTheDocument();
+    });
   });
 });

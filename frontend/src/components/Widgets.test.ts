@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import Field from './Field.svelte';
 import StatusBadge from './StatusBadge.svelte';
 import SourceTag from './SourceTag.svelte';
+import Switch from './Switch.svelte';
 
 vi.mock('../lib/backend');
 
@@ -45,5 +46,33 @@ describe('Field', () => {
     const select = screen.getByLabelText('Region');
     expect(select).toBeDisabled();
     expect(select).toHaveAccessibleDescription(/Set by an environment variable/);
+  });
+});
+
+describe('Switch', () => {
+  it('is a named role="switch" whose click asks for the other state', async () => {
+    const onchange = vi.fn();
+    const { rerender } = render(Switch, { checked: false, label: 'Record Weekly sync', onchange });
+    const sw = screen.getByRole('switch', { name: 'Record Weekly sync' });
+    expect(sw).toHaveAttribute('aria-checked', 'false');
+    sw.click();
+    expect(onchange).toHaveBeenLastCalledWith(true);
+    await rerender({ checked: true, label: 'Record Weekly sync', onchange });
+    expect(sw).toHaveAttribute('aria-checked', 'true');
+    sw.click();
+    expect(onchange).toHaveBeenLastCalledWith(false);
+  });
+
+  it('while busy it keeps focus but ignores clicks; disabled is disabled', async () => {
+    const onchange = vi.fn();
+    const { rerender } = render(Switch, { checked: false, label: 'x', busy: true, onchange });
+    const sw = screen.getByRole('switch');
+    sw.focus();
+    sw.click();
+    expect(onchange).not.toHaveBeenCalled();
+    expect(sw).toHaveFocus();
+    expect(sw).toHaveAttribute('aria-busy', 'true');
+    await rerender({ checked: false, label: 'x', disabled: true, onchange });
+    expect(sw).toBeDisabled();
   });
 });

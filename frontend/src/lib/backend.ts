@@ -15,9 +15,14 @@ import {
 } from '../../wailsjs/runtime/runtime';
 import type {
   AppInfo,
+  BackgroundView,
   ExportOptions,
   ExportResult,
   ImportResult,
+  MeetingsView,
+  Override,
+  RuleName,
+  RuleResult,
   SaveResult,
   SetupInput,
   SetupView,
@@ -53,12 +58,21 @@ export interface BoundMethods {
   TestMicrosoft(input: SetupInput): Promise<TestResult>;
   ImportSetupFile(contents: string, passphrase: string): Promise<ImportResult>;
   ExportSetupFile(opts: ExportOptions): Promise<ExportResult>;
+  GetMeetings(): Promise<MeetingsView>;
+  SetRecordingRule(rule: RuleName, acceptedOnly: boolean): Promise<RuleResult>;
+  SetMeetingOverride(eventID: string, choice: Override): Promise<MeetingsView>;
+  DismissRulePrompt(): Promise<MeetingsView>;
+  SyncMeetings(): Promise<MeetingsView>;
+  GetBackground(): Promise<BackgroundView>;
+  SetKeepScheduling(on: boolean): Promise<BackgroundView>;
 }
 
 export interface EventMap {
   'state:changed': State;
   'signin:waiting': SignInWaiting;
   'config:changed': AppInfo;
+  'meetings:changed': MeetingsView;
+  'background:changed': BackgroundView;
 }
 export type EventName = keyof EventMap;
 
@@ -101,6 +115,13 @@ const wails: Backend = {
   TestMicrosoft: (input) => bound.TestMicrosoft(input),
   ImportSetupFile: (contents, passphrase) => bound.ImportSetupFile(contents, passphrase),
   ExportSetupFile: (opts) => bound.ExportSetupFile(opts),
+  GetMeetings: () => bound.GetMeetings(),
+  SetRecordingRule: (rule, acceptedOnly) => bound.SetRecordingRule(rule, acceptedOnly),
+  SetMeetingOverride: (eventID, choice) => bound.SetMeetingOverride(eventID, choice),
+  DismissRulePrompt: () => bound.DismissRulePrompt(),
+  SyncMeetings: () => bound.SyncMeetings(),
+  GetBackground: () => bound.GetBackground(),
+  SetKeepScheduling: (on) => bound.SetKeepScheduling(on),
   EventsOn: (name, cb) => rtEventsOn(name, cb as (...data: unknown[]) => void),
   BrowserOpenURL: (url) => rtBrowserOpenURL(url),
   ClipboardSetText: (text) => rtClipboardSetText(text),
@@ -145,6 +166,13 @@ export const TestMicrosoft = (input: SetupInput) => impl.TestMicrosoft(input);
 export const ImportSetupFile = (contents: string, passphrase: string) =>
   impl.ImportSetupFile(contents, passphrase);
 export const ExportSetupFile = (opts: ExportOptions) => impl.ExportSetupFile(opts);
+export const GetMeetings = () => impl.GetMeetings();
+export const SetRecordingRule = (rule: RuleName, acceptedOnly: boolean) => impl.SetRecordingRule(rule, acceptedOnly);
+export const SetMeetingOverride = (eventID: string, choice: Override) => impl.SetMeetingOverride(eventID, choice);
+export const DismissRulePrompt = () => impl.DismissRulePrompt();
+export const SyncMeetings = () => impl.SyncMeetings();
+export const GetBackground = () => impl.GetBackground();
+export const SetKeepScheduling = (on: boolean) => impl.SetKeepScheduling(on);
 
 export function EventsOn<E extends EventName>(name: E, cb: (data: EventMap[E]) => void): () => void {
   return impl.EventsOn(name, cb);

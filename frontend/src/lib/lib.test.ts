@@ -3,7 +3,7 @@ import { copyText } from './clipboard';
 import { problems, state } from './fixtures';
 import { detailsText, isWebLink, problemFromError } from './problem';
 import { describeChange } from './state.svelte';
-import { absoluteTime, relativeTime } from './time';
+import { absoluteTime, clockTime, relativeTime } from './time';
 import { mock, resetAll, useClipboardSpy } from '../test/helpers';
 
 vi.mock('./backend');
@@ -70,5 +70,16 @@ describe('describeChange', () => {
     const b = state('connected');
     b.calendar = { ...b.calendar!, status: 'disconnected' };
     expect(describeChange(a, b)).toBe('Calendar status: Disconnected.');
+  });
+});
+
+describe('clock times', () => {
+  const t = '2026-11-28T00:05:00Z';
+  it('12-hour locales keep a bare hour; 24-hour locales pad it', () => {
+    expect(clockTime(t, 'en-US', 'UTC')).toBe('12:05 AM');
+    expect(clockTime(t, 'en-GB', 'UTC')).toBe('00:05');
+    expect(clockTime('2026-11-28T09:30:00Z', 'de-DE', 'UTC')).toBe('09:30');
+    expect(clockTime(t, 'en-GB', 'Asia/Tokyo')).toBe('09:05');
+    expect(clockTime(undefined)).toBe('');
   });
 });

@@ -3,8 +3,29 @@
 // click, so designers, screenshots and e2e drafts have something to drive.
 // This file is a separate chunk: the real app never loads it.
 import type { Backend, EventMap, EventName } from './backend';
-import { appInfo, configuredSetupView, problems, setupView, state } from './fixtures';
-import type { AppInfo, FieldView, SetupInput, SetupView, State } from './types';
+import {
+  appInfo,
+  backgroundView,
+  configuredSetupView,
+  demoWeek,
+  meetingProblems,
+  planMeetings,
+  problems,
+  setupView,
+  state,
+  type MeetingSeed,
+} from './fixtures';
+import type {
+  AppInfo,
+  BackgroundView,
+  FieldView,
+  MeetingsView,
+  Override,
+  RuleView,
+  SetupInput,
+  SetupView,
+  State,
+} from './types';
 
 export const scenarios = [
   'idle',
@@ -22,7 +43,15 @@ export const scenarios = [
   'configured',
   'setup-locked',
   'busy',
+  // Meetings on the Connected screen (the plain "connected" has a realistic week too).
+  'first-sync',
+  'empty-week',
+  'sync-failed',
+  'rate-limited',
+  'ask-rule',
 ] as const;
+
+const meetingScenarios = new Set(['first-sync', 'empty-week', 'sync-failed', 'rate-limited', 'ask-rule']);
 
 function initialState(scenario: string): State {
   switch (scenario) {
@@ -39,6 +68,12 @@ function initialState(scenario: string): State {
       return state('registering');
     case 'connected':
     case 'configured':
+      return state('connected');
+    case 'first-sync':
+    case 'empty-week':
+    case 'sync-failed':
+    case 'rate-limited':
+    case 'ask-rule':
       return state('connected');
     case 'connecting': {
       const s = state('connected');
@@ -69,6 +104,44 @@ function initialState(scenario: string): State {
     default:
       return state('idle');
   }
+}
+
+/** The pretend meetings world: seeds, the rule and overrides, and the sync record. */
+function initialMeetings(scenario: string, now: number) {
+  const minutes = (n: number) => new Date(now + n * 60_000).toISOString();
+  const sync: Omit<MeetingsView, 'rule' | 'meetings' | 'counts'> = {
+    phase: 'ready',
+    askRule: false,
+    syncing: false,
+    lastSyncAt: minutes(-2),
+    nextSyncAt: minutes(4),
+    lastSyncBy: 'window',
+  };
+  let seeds: MeetingSeed[] = demoWeek(now);
+  let rule: RuleView = { rule: 'external', acceptedOnly: false, source: 'person' };
+  let overrides: Record<string, Override> = { evt_interview: 'skip' };
+  switch (scenario) {
+    case 'first-sync':
+      Object.assign(sync, { phase: 'first_sync', askRule: true, lastSyncAt: undefined, lastSyncBy: undefined });
+      rule = { rule: 'none', acceptedOnly: false, source: 'default' };
+      overrides = {};
+      break;
+    case 'empty-week':
+      seeds = [];
+      break;
+    case 'sync-failed':
+      Object.assign(sync, { lastSyncAt: minutes(-47), nextSyncAt: minutes(5), syncProblem: meetingProblems.syncFailed });
+      break;
+    case 'rate-limited':
+      Object.assign(sync, { lastSyncAt: minutes(-9), nextSyncAt: minutes(6), rateLimitedUntil: minutes(6) });
+      break;
+    case 'ask-rule':
+      sync.askRule = true;
+      rule = { rule: 'none', acceptedOnly: false, source: 'default' };
+      overrides = {};
+      break;
+  }
+  return { sync, seeds, rule, overrides };
 }
 
 export function createMockBackend(scenario: string, params = new URLSearchParams()): Backend {
@@ -119,6 +192,34 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     });
     return wait(current, 150);
   };
+
+  // Meetings: planned with the fixtures' small planner, so switches flip and a
+  // rule change reports how many meetings changed.
+  const world = initialMeetings(scenario, Date.now());
+  const meetingsView = (): MeetingsView => {
+    const meetings = world.sync.phase === 'ready' ? planMeetings(world.seeds, world.rule, world.overrides, Date.now()) : [];
+    return {
+      ...world.sync,
+      rule: world.rule,
+      meetings,
+      counts: { recorded: meetings.filter((m) => m.record).length, total: meetings.length },
+    };
+  };
+  const pushMeetings = () => {
+    const v = meetingsView();
+    emit('meetings:changed', v);
+    return v;
+  };
+  if (world.sync.phase === 'first_sync') {
+    later(4000, () => {
+      world.sync = { ...world.sync, phase: 'ready', lastSyncAt: new Date().toISOString() };
+      pushMeetings();
+    });
+  }
+  let background: BackgroundView = backgroundView({
+    lastRunAt: new Date(Date.now() - 130 * 60_000).toISOString(),
+    botsScheduled: meetingScenarios.has(scenario) ? 0 : 2,
+  });
 
   const validate = (input: SetupInput) => {
     const errors: { field: keyof SetupInput; message: string }[] = [];
@@ -245,6 +346,48 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
       return wait({ ok: true, needsPassphrase: false, errors: [], warnings: [], view: setup });
     },
     ExportSetupFile: () => wait({ path: '/home/sam/Documents/outlook-connect-setup.json', cancelled: false }, 500),
+    GetMeetings: () => wait(meetingsView(), 250),
+    SetRecordingRule: (rule, acceptedOnly) => {
+      const before = new Map(meetingsView().meetings.map((m) => [m.id, m.record]));
+      world.rule = { rule, acceptedOnly, source: 'person' };
+      world.sync = { ...world.sync, askRule: false };
+      const view = pushMeetings();
+      const changed = view.meetings.filter((m) => before.get(m.id) !== m.record).length;
+      return wait({ view, changed }, 450);
+    },
+    SetMeetingOverride: (eventID, choice) => {
+      if (choice) world.overrides = { ...world.overrides, [eventID]: choice };
+      else world.overrides = Object.fromEntries(Object.entries(world.overrides).filter(([id]) => id !== eventID));
+      return wait(pushMeetings(), 300);
+    },
+    DismissRulePrompt: () => {
+      world.sync = { ...world.sync, askRule: false };
+      return wait(pushMeetings(), 150);
+    },
+    SyncMeetings: () => {
+      const limited = world.sync.rateLimitedUntil && Date.parse(world.sync.rateLimitedUntil) > Date.now();
+      if (limited || world.sync.syncing) return wait(meetingsView(), 200);
+      world.sync = { ...world.sync, syncing: true };
+      later(1500, () => {
+        const at = Date.now();
+        world.sync = {
+          ...world.sync,
+          syncing: false,
+          syncProblem: undefined,
+          lastSyncAt: new Date(at).toISOString(),
+          nextSyncAt: new Date(at + 5 * 60_000).toISOString(),
+          lastSyncBy: 'window',
+        };
+        pushMeetings();
+      });
+      return wait(pushMeetings(), 150);
+    },
+    GetBackground: () => wait(background, 200),
+    SetKeepScheduling: (on) => {
+      background = { ...background, keepScheduling: on, source: 'person' };
+      emit('background:changed', background);
+      return wait(background, 300);
+    },
     EventsOn: (name, cb) => {
       let s = listeners.get(name);
       if (!s) listeners.set(name, (s = new Set()));

@@ -3,8 +3,9 @@
 // to the Go events once (start()) and every action goes through act().
 import { tick } from 'svelte';
 import * as backend from './backend';
+import { countsText, displayTitle } from './meetings';
 import { problemFromError } from './problem';
-import type { AppInfo, Problem, State } from './types';
+import type { AppInfo, BackgroundView, MeetingsView, Override, Problem, RuleName, State } from './types';
 
 export type View = 'main' | 'setup' | 'about';
 
@@ -66,6 +67,26 @@ export class AppStore {
   /** Ticks every 30 s so relative times stay fresh. */
   now = $state(Date.now());
 
+  // Meetings and background scheduling (issues 13, 14): loaded while the
+  // phase is "connected", then kept fresh by the meetings:changed and
+  // background:changed events. Their calls run beside act(), so flipping a
+  // meeting's switch never blocks Disconnect (and the other way round).
+  meetings = $state<MeetingsView | null>(null);
+  /** GetMeetings or SyncMeetings itself rejected (sync problems arrive inside the view). */
+  meetingsError = $state<Problem | null>(null);
+  /** Override choices sent to Go that have not answered yet, by event id. */
+  pendingOverrides = $state<Record<string, Override>>({});
+  /** An override call that rejected, by event id. */
+  overrideErrors = $state<Record<string, Problem>>({});
+  rulePending = $state(false);
+  ruleError = $state<Problem | null>(null);
+  syncPending = $state(false);
+  /** The one-time rule prompt was closed in this session (even if Go did not hear it). */
+  rulePromptClosed = $state(false);
+  background = $state<BackgroundView | null>(null);
+  backgroundPending = $state(false);
+  backgroundError = $state<Problem | null>(null);
+
   busy = $derived(this.pending || !!this.state?.busy);
 
   #started = false;
@@ -79,6 +100,8 @@ export class AppStore {
       backend.EventsOn('state:changed', (s) => this.setState(s)),
       backend.EventsOn('signin:waiting', (w) => (this.waitingUrl = w?.startUrl ?? '')),
       backend.EventsOn('config:changed', (i) => this.setInfo(i)),
+      backend.EventsOn('meetings:changed', (v) => this.setMeetings(v)),
+      backend.EventsOn('background:changed', (b) => this.setBackground(b)),
     );
     const onFocus = () => this.windowFocused();
     window.addEventListener('focus', onFocus);
@@ -109,6 +132,22 @@ export class AppStore {
     this.waitingUrl = '';
     this.now = Date.now();
     clearTimeout(this.#noticeTimer);
+    this.clearMeetings();
+  }
+
+  /** Forget everything about meetings (not connected any more, or reset). */
+  clearMeetings(): void {
+    this.meetings = null;
+    this.meetingsError = null;
+    this.pendingOverrides = {};
+    this.overrideErrors = {};
+    this.rulePending = false;
+    this.ruleError = null;
+    this.syncPending = false;
+    this.rulePromptClosed = false;
+    this.background = null;
+    this.backgroundPending = false;
+    this.backgroundError = null;
   }
 
   async load(): Promise<void> {
@@ -131,8 +170,128 @@ export class AppStore {
   setState(next: State): void {
     if (!next || typeof next.phase !== 'string') return;
     const msg = describeChange(this.state, next);
+    const wasConnected = this.state?.phase === 'connected';
     this.state = next;
     if (msg) this.announce(msg);
+    const connected = next.phase === 'connected';
+    if (connected && !wasConnected) {
+      void this.loadMeetings();
+      void this.loadBackground();
+    } else if (!connected && wasConnected) {
+      this.clearMeetings();
+    }
+  }
+
+  setMeetings(view: MeetingsView): void {
+    if (!view || typeof view.phase !== 'string' || !Array.isArray(view.meetings)) return;
+    this.meetings = view;
+  }
+
+  setBackground(view: BackgroundView): void {
+    if (!view || typeof view.keepScheduling !== 'boolean') return;
+    this.background = view;
+  }
+
+  async loadMeetings(): Promise<void> {
+    try {
+      this.setMeetings(await backend.GetMeetings());
+      this.meetingsError = null;
+    } catch (err) {
+      this.meetingsError = problemFromError(err);
+    }
+  }
+
+  async loadBackground(): Promise<void> {
+    try {
+      this.setBackground(await backend.GetBackground());
+      this.backgroundError = null;
+    } catch (err) {
+      this.backgroundError = problemFromError(err);
+    }
+  }
+
+  /** "Check for changes": sync the meetings now (Go rate-limits it). */
+  async syncMeetings(): Promise<void> {
+    if (this.syncPending) return;
+    this.syncPending = true;
+    this.meetingsError = null;
+    try {
+      this.setMeetings(await backend.SyncMeetings());
+    } catch (err) {
+      this.meetingsError = problemFromError(err);
+    } finally {
+      this.syncPending = false;
+    }
+  }
+
+  /** Record / don't record one meeting, or '' to follow the rule again. */
+  async setOverride(eventID: string, choice: Override): Promise<boolean> {
+    if (eventID in this.pendingOverrides) return false;
+    this.pendingOverrides[eventID] = choice;
+    delete this.overrideErrors[eventID];
+    try {
+      const view = await backend.SetMeetingOverride(eventID, choice);
+      this.setMeetings(view);
+      const m = view?.meetings?.find((x) => x.id === eventID);
+      if (m) this.announce(`${displayTitle(m)}: ${m.record ? 'will be recorded' : 'will not be recorded'}.`);
+      return true;
+    } catch (err) {
+      this.overrideErrors[eventID] = problemFromError(err);
+      this.announce("That change didn't work.");
+      return false;
+    } finally {
+      delete this.pendingOverrides[eventID];
+    }
+  }
+
+  /** Change the recording rule; resolves to how many meetings changed, or null if it failed. */
+  async setRule(rule: RuleName, acceptedOnly: boolean): Promise<number | null> {
+    if (this.rulePending) return null;
+    this.rulePending = true;
+    this.ruleError = null;
+    try {
+      const result = await backend.SetRecordingRule(rule, acceptedOnly);
+      this.setMeetings(result.view);
+      return typeof result.changed === 'number' ? result.changed : 0;
+    } catch (err) {
+      this.ruleError = problemFromError(err);
+      return null;
+    } finally {
+      this.rulePending = false;
+    }
+  }
+
+  /** The one-time prompt's answer: set the rule and say what it means. */
+  async chooseFirstRule(rule: RuleName, acceptedOnly: boolean): Promise<boolean> {
+    const changed = await this.setRule(rule, acceptedOnly);
+    if (changed === null) return false;
+    this.rulePromptClosed = true;
+    const counts = this.meetings?.counts;
+    this.showNotice(counts && counts.total > 0 ? `Recording rule saved. ${countsText(counts)}` : 'Recording rule saved.');
+    return true;
+  }
+
+  /** "Decide later": close the prompt now; Go remembers not to ask again. */
+  async dismissRulePrompt(): Promise<void> {
+    this.rulePromptClosed = true;
+    try {
+      this.setMeetings(await backend.DismissRulePrompt());
+    } catch (err) {
+      this.callError = problemFromError(err);
+    }
+  }
+
+  async setKeepScheduling(on: boolean): Promise<void> {
+    if (this.backgroundPending) return;
+    this.backgroundPending = true;
+    this.backgroundError = null;
+    try {
+      this.setBackground(await backend.SetKeepScheduling(on));
+    } catch (err) {
+      this.backgroundError = problemFromError(err);
+    } finally {
+      this.backgroundPending = false;
+    }
   }
 
   setInfo(info: AppInfo): void {

@@ -34,11 +34,22 @@ function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
+/**
+ * Hour and minute in the locale's own clock: "3:45 PM" where clocks have 12
+ * hours, "09:30" / "00:05" where they have 24 (Intl's "numeric" hour would
+ * give "0:05", which nobody in those places writes).
+ */
+export function clockOptions(locale?: string, timeZone?: string): Intl.DateTimeFormatOptions {
+  const cycle = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  const h24 = cycle === 'h23' || cycle === 'h24';
+  return { hour: h24 ? '2-digit' : 'numeric', minute: '2-digit', timeZone };
+}
+
 /** "3:45 PM" today, otherwise "28 Nov, 3:45 PM" (style follows the locale). */
 export function absoluteTime(iso: string | undefined, now: number = Date.now(), locale?: string): string {
   const d = parse(iso);
   if (!d) return '';
-  const time: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+  const time = clockOptions(locale);
   if (sameDay(d, new Date(now))) return new Intl.DateTimeFormat(locale, time).format(d);
   const sameYear = d.getFullYear() === new Date(now).getFullYear();
   return new Intl.DateTimeFormat(locale, {
@@ -49,11 +60,11 @@ export function absoluteTime(iso: string | undefined, now: number = Date.now(), 
   }).format(d);
 }
 
-/** Clock time only: "3:45 PM". */
-export function clockTime(iso: string | undefined, locale?: string): string {
+/** Clock time only: "3:45 PM" / "15:45", in the given zone (default: the computer's). */
+export function clockTime(iso: string | undefined, locale?: string, timeZone?: string): string {
   const d = parse(iso);
   if (!d) return '';
-  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat(locale, clockOptions(locale, timeZone)).format(d);
 }
 
 /** Full date and time for a tooltip / datetime attribute. */

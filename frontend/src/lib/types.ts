@@ -182,3 +182,101 @@ export interface ExportResult {
 export interface SignInWaiting {
   startUrl: string;
 }
+
+// ---------------------------------------------------------------------------
+// Meetings and background scheduling (issues 13 and 14). These mirror
+// app/meetings' View types and the App's BackgroundView; the field names are
+// the JSON keys of the Go ⇄ UI contract, so keep them exactly.
+
+export type RuleName = 'all_with_link' | 'external' | 'organised' | 'none';
+/** '' follows the rule; 'record' / 'skip' is the person's choice for one meeting. */
+export type Override = '' | 'record' | 'skip';
+export type MeetingPlatform = 'teams' | 'zoom' | 'meet' | 'webex' | 'other' | 'none';
+export type BotState = 'none' | 'scheduled' | 'pending' | 'failed' | 'in_meeting';
+/** person: the person chose; admin: the admin default applies; default: nobody chose. */
+export type ChoiceSource = 'person' | 'admin' | 'default';
+export type MeetingResponse = 'accepted' | 'tentative' | 'declined' | 'none' | 'organizer';
+
+export interface RuleView {
+  rule: RuleName;
+  acceptedOnly: boolean;
+  source: ChoiceSource;
+}
+
+export interface MeetingView {
+  /** Recall calendar-event id */
+  id: string;
+  /** RFC 3339 UTC */
+  start: string;
+  /** RFC 3339 UTC */
+  end: string;
+  allDay: boolean;
+  /** 'YYYY-MM-DD' for all-day events: the calendar date, no zone shift */
+  allDayDate?: string;
+  /** '' → "(No title)" */
+  title: string;
+  platform: MeetingPlatform;
+  platformLabel: string;
+  /** email */
+  organizer?: string;
+  isOrganizer: boolean;
+  /** attendees outside the organisation's domains */
+  externalCount: number;
+  response: MeetingResponse;
+  cancelled: boolean;
+  /** will be recorded (rule or override says so, it has a link and has not ended) */
+  record: boolean;
+  /** plain words: why it will or won't be recorded */
+  reason: string;
+  override: Override;
+  /** false: no link, cancelled or ended */
+  canOverride: boolean;
+  /** what Recall has now for this meeting */
+  bot: BotState;
+  /** starts in < 10 minutes: a change may not reach the bot in time */
+  tooSoon: boolean;
+  note?: string;
+  /** the last schedule/unschedule for this meeting failed */
+  problem?: Problem;
+}
+
+export interface MeetingsView {
+  /** off: no connected calendar; first_sync: nothing loaded yet; ready: meetings is valid */
+  phase: 'off' | 'first_sync' | 'ready';
+  rule: RuleView;
+  /** show the one-time rule prompt */
+  askRule: boolean;
+  /** now-ish (in progress included) to now + 7 days, by start then id */
+  meetings: MeetingView[];
+  syncing: boolean;
+  /** RFC 3339 UTC, last successful sync */
+  lastSyncAt?: string;
+  /** RFC 3339 UTC, next automatic sync */
+  nextSyncAt?: string;
+  /** the last sync failed; nextSyncAt says when it retries */
+  syncProblem?: Problem;
+  /** RFC 3339 UTC, while Recall asked us to slow down */
+  rateLimitedUntil?: string;
+  lastSyncBy?: 'window' | 'background';
+  counts: { recorded: number; total: number };
+}
+
+export interface RuleResult {
+  view: MeetingsView;
+  /** meetings whose record flag flipped */
+  changed: number;
+}
+
+export interface BackgroundView {
+  /** the "Keep scheduling when Outlook Connect is closed" switch */
+  keepScheduling: boolean;
+  source: ChoiceSource;
+  /** a background helper process is running now */
+  running: boolean;
+  /** RFC 3339, the last sync the background helper did */
+  lastRunAt?: string;
+  /** bots the background helper scheduled since the window last looked */
+  botsScheduled?: number;
+  /** e.g. the autostart entry could not be written */
+  problem?: Problem;
+}

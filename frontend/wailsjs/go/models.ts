@@ -44,6 +44,46 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class BackgroundView {
+	    keepScheduling: boolean;
+	    source: string;
+	    running: boolean;
+	    lastRunAt?: string;
+	    botsScheduled?: number;
+	    problem?: problem.Problem;
+	
+	    static createFrom(source: any = {}) {
+	        return new BackgroundView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.keepScheduling = source["keepScheduling"];
+	        this.source = source["source"];
+	        this.running = source["running"];
+	        this.lastRunAt = source["lastRunAt"];
+	        this.botsScheduled = source["botsScheduled"];
+	        this.problem = this.convertValues(source["problem"], problem.Problem);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class ExportResult {
 	    path: string;
 	    cancelled: boolean;
@@ -472,6 +512,193 @@ export namespace connect {
 	        this.calendar = this.convertValues(source["calendar"], CalendarState);
 	        this.signIn = this.convertValues(source["signIn"], SignInState);
 	        this.problem = this.convertValues(source["problem"], problem.Problem);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace meetings {
+	
+	export class Counts {
+	    recorded: number;
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Counts(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.recorded = source["recorded"];
+	        this.total = source["total"];
+	    }
+	}
+	export class MeetingView {
+	    id: string;
+	    start: string;
+	    end: string;
+	    allDay: boolean;
+	    allDayDate?: string;
+	    title: string;
+	    platform: string;
+	    platformLabel: string;
+	    organizer?: string;
+	    isOrganizer: boolean;
+	    externalCount: number;
+	    response: string;
+	    cancelled: boolean;
+	    record: boolean;
+	    reason: string;
+	    override: string;
+	    canOverride: boolean;
+	    bot: string;
+	    tooSoon: boolean;
+	    note?: string;
+	    problem?: problem.Problem;
+	
+	    static createFrom(source: any = {}) {
+	        return new MeetingView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.start = source["start"];
+	        this.end = source["end"];
+	        this.allDay = source["allDay"];
+	        this.allDayDate = source["allDayDate"];
+	        this.title = source["title"];
+	        this.platform = source["platform"];
+	        this.platformLabel = source["platformLabel"];
+	        this.organizer = source["organizer"];
+	        this.isOrganizer = source["isOrganizer"];
+	        this.externalCount = source["externalCount"];
+	        this.response = source["response"];
+	        this.cancelled = source["cancelled"];
+	        this.record = source["record"];
+	        this.reason = source["reason"];
+	        this.override = source["override"];
+	        this.canOverride = source["canOverride"];
+	        this.bot = source["bot"];
+	        this.tooSoon = source["tooSoon"];
+	        this.note = source["note"];
+	        this.problem = this.convertValues(source["problem"], problem.Problem);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RuleView {
+	    rule: string;
+	    acceptedOnly: boolean;
+	    source: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RuleView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rule = source["rule"];
+	        this.acceptedOnly = source["acceptedOnly"];
+	        this.source = source["source"];
+	    }
+	}
+	export class View {
+	    phase: string;
+	    rule: RuleView;
+	    askRule: boolean;
+	    meetings: MeetingView[];
+	    syncing: boolean;
+	    lastSyncAt?: string;
+	    nextSyncAt?: string;
+	    syncProblem?: problem.Problem;
+	    rateLimitedUntil?: string;
+	    lastSyncBy?: string;
+	    counts: Counts;
+	
+	    static createFrom(source: any = {}) {
+	        return new View(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.phase = source["phase"];
+	        this.rule = this.convertValues(source["rule"], RuleView);
+	        this.askRule = source["askRule"];
+	        this.meetings = this.convertValues(source["meetings"], MeetingView);
+	        this.syncing = source["syncing"];
+	        this.lastSyncAt = source["lastSyncAt"];
+	        this.nextSyncAt = source["nextSyncAt"];
+	        this.syncProblem = this.convertValues(source["syncProblem"], problem.Problem);
+	        this.rateLimitedUntil = source["rateLimitedUntil"];
+	        this.lastSyncBy = source["lastSyncBy"];
+	        this.counts = this.convertValues(source["counts"], Counts);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RuleResult {
+	    view: View;
+	    changed: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new RuleResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.view = this.convertValues(source["view"], View);
+	        this.changed = source["changed"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -3,7 +3,7 @@
 // default; `emit()` fires a Go event; `resetBackendMock()` restores defaults.
 import { vi } from 'vitest';
 import type { EventMap, EventName } from '../backend';
-import { appInfo, setupView, state } from '../fixtures';
+import { appInfo, backgroundView, meetingsView, setupView, state } from '../fixtures';
 
 type Listener = (data: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
@@ -32,6 +32,13 @@ export const TestRecall = vi.fn();
 export const TestMicrosoft = vi.fn();
 export const ImportSetupFile = vi.fn();
 export const ExportSetupFile = vi.fn();
+export const GetMeetings = vi.fn();
+export const SetRecordingRule = vi.fn();
+export const SetMeetingOverride = vi.fn();
+export const DismissRulePrompt = vi.fn();
+export const SyncMeetings = vi.fn();
+export const GetBackground = vi.fn();
+export const SetKeepScheduling = vi.fn();
 export const BrowserOpenURL = vi.fn();
 export const ClipboardSetText = vi.fn();
 export const WindowSetTitle = vi.fn();
@@ -54,7 +61,7 @@ export function listenerCount(name: EventName): number {
   return listeners.get(name)?.size ?? 0;
 }
 
-/** Back to defaults: idle state, demo app info, empty setup. */
+/** Back to defaults: idle state, demo app info, empty setup, an empty week of meetings. */
 export function resetBackendMock(): void {
   listeners.clear();
   const idle = () => Promise.resolve(state('idle'));
@@ -87,6 +94,14 @@ export function resetBackendMock(): void {
   TestMicrosoft.mockReset().mockResolvedValue({ ok: true, message: 'Microsoft knows this app.' });
   ImportSetupFile.mockReset().mockResolvedValue({ ok: true, needsPassphrase: false, errors: [], warnings: [], view: setupView() });
   ExportSetupFile.mockReset().mockResolvedValue({ path: '/home/sam/outlook-connect-setup.json', cancelled: false });
+  const week = () => Promise.resolve(meetingsView());
+  for (const fn of [GetMeetings, SetMeetingOverride, DismissRulePrompt, SyncMeetings]) {
+    fn.mockReset();
+    fn.mockImplementation(week);
+  }
+  SetRecordingRule.mockReset().mockImplementation(() => Promise.resolve({ view: meetingsView(), changed: 0 }));
+  GetBackground.mockReset().mockImplementation(() => Promise.resolve(backgroundView()));
+  SetKeepScheduling.mockReset().mockImplementation((on: boolean) => Promise.resolve(backgroundView({ keepScheduling: on, source: 'person' })));
   BrowserOpenURL.mockReset();
   ClipboardSetText.mockReset().mockResolvedValue(true);
   WindowSetTitle.mockReset();

@@ -22,6 +22,10 @@ export function DismissProblem() {
   return window['go']['app']['App']['DismissProblem']();
 }
 
+export function DismissRulePrompt() {
+  return window['go']['app']['App']['DismissRulePrompt']();
+}
+
 export function ExportSetupFile(arg1) {
   return window['go']['app']['App']['ExportSetupFile'](arg1);
 }
@@ -34,8 +38,16 @@ export function GetAppInfo() {
   return window['go']['app']['App']['GetAppInfo']();
 }
 
+export function GetBackground() {
+  return window['go']['app']['App']['GetBackground']();
+}
+
 export function GetDiagnostics() {
   return window['go']['app']['App']['GetDiagnostics']();
+}
+
+export function GetMeetings() {
+  return window['go']['app']['App']['GetMeetings']();
 }
 
 export function GetSetup() {
@@ -80,6 +92,22 @@ export function RetryStartup() {
 
 export function SaveSetup(arg1) {
   return window['go']['app']['App']['SaveSetup'](arg1);
+}
+
+export function SetKeepScheduling(arg1) {
+  return window['go']['app']['App']['SetKeepScheduling'](arg1);
+}
+
+export function SetMeetingOverride(arg1, arg2) {
+  return window['go']['app']['App']['SetMeetingOverride'](arg1, arg2);
+}
+
+export function SetRecordingRule(arg1, arg2) {
+  return window['go']['app']['App']['SetRecordingRule'](arg1, arg2);
+}
+
+export function SyncMeetings() {
+  return window['go']['app']['App']['SyncMeetings']();
 }
 
 export function TestMicrosoft(arg1) {
