@@ -29,6 +29,9 @@ TEST_PACKAGES  := xvfb xauth x11-utils imagemagick dbus gnome-keyring libsecret-
                   osslsigncode 7zip shellcheck librsvg2-bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The installer of missing Debian packages, also used by scripts/run-app.sh;
+# its tests name a recording stub instead.
+export APT_ENSURE ?= $(ROOT)/scripts/apt-ensure.sh
 
 .PHONY: help
 help: ## List the targets
@@ -44,10 +47,10 @@ help: ## List the targets
 deps: deps-build deps-tools deps-frontend ## Install everything needed to build
 
 deps-build: ## Install the Debian packages needed to build
-	@$(ROOT)/scripts/apt-ensure.sh $(BUILD_PACKAGES)
+	@$(APT_ENSURE) $(BUILD_PACKAGES)
 
 deps-test: deps-build ## Install the Debian packages the tests use
-	@$(ROOT)/scripts/apt-ensure.sh $(TEST_PACKAGES)
+	@$(APT_ENSURE) $(TEST_PACKAGES)
 
 deps-tools: $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
 
@@ -97,7 +100,7 @@ bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound
 # ---------------------------------------------------------------- test ----
 
 .PHONY: test
-test: deps deps-test lint bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
+test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
 	@echo "make test: all checks passed"
 
 .PHONY: lint
@@ -106,6 +109,10 @@ lint: deps-tools ## gofmt, go vet, staticcheck
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
+
+.PHONY: scripts-test
+scripts-test: ## Tests of the shell scripts (make run's installs, version checks, gofmt check)
+	bash scripts/tests/run.sh
 
 .PHONY: bindings-check
 # File modes are ignored: the generator writes 0755 or keeps what is there.
