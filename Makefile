@@ -43,16 +43,21 @@ help: ## List the targets
 
 # ---------------------------------------------------------------- deps ----
 
-.PHONY: deps deps-build deps-test deps-tools deps-frontend
-deps: deps-build deps-tools deps-frontend ## Install everything needed to build
+.PHONY: deps deps-build deps-test deps-tools deps-frontend version-check
+deps: version-check deps-build deps-tools deps-frontend ## Install everything needed to build
 
-deps-build: ## Install the Debian packages needed to build
+# First, before anything is installed: Go or Node too old is said plainly
+# here rather than deep inside a build.
+version-check: ## Check that Go and Node.js are new enough
+	@bash scripts/check-versions.sh
+
+deps-build: version-check ## Install the Debian packages needed to build
 	@$(APT_ENSURE) $(BUILD_PACKAGES)
 
 deps-test: deps-build ## Install the Debian packages the tests use
 	@$(APT_ENSURE) $(TEST_PACKAGES)
 
-deps-tools: $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
+deps-tools: version-check $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
 
 $(WAILS): Makefile
 	@echo "==> installing the Wails CLI $(WAILS_VERSION)"
@@ -64,7 +69,7 @@ $(STATICCHECK): Makefile
 	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@touch $@
 
-deps-frontend: frontend/node_modules/.package-lock.json ## Install the npm packages from the lock file
+deps-frontend: version-check frontend/node_modules/.package-lock.json ## Install the npm packages from the lock file
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
 	@echo "==> npm ci"
