@@ -109,11 +109,12 @@ test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-chec
 	@echo "make test: all checks passed"
 
 .PHONY: lint
-lint: deps-tools ## gofmt, go vet, staticcheck
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go'))"; \
-	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+lint: deps-tools ## gofmt, go vet, staticcheck, shellcheck
+	@bash scripts/gofmt-check.sh
 	go vet ./...
 	$(STATICCHECK) ./...
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: run 'make deps-test'"; exit 1; }
+	shellcheck -S warning scripts/*.sh scripts/tests/*.sh .ci/run .ci/keyring-session.sh
 
 .PHONY: scripts-test
 scripts-test: ## Tests of the shell scripts (make run's installs, version checks, gofmt check)
