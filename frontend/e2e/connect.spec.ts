@@ -1,4 +1,4 @@
-import { test, expect, connectThroughDemo, shotsDir } from './harness';
+import { test, expect, shotsDir } from './harness';
 import { join } from 'node:path';
 
 const demoEmail = 'alex.morgan@contoso.example';
