@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -435,5 +436,180 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 	dv, _ := vault.New(vault.Options{Service: service + " (demo)"})
 	if _, err := dv.LoadRefreshToken(ctx, demoBefore.Account); !vault.IsNotFound(err) {
 		t.Errorf("demo refresh token after a restart: %v", err)
+	}
+}
+
+// TestBoundMethodsDriveAConnection walks a connection through every bound
+// method that acts on it — status checks, a disconnection seen by Recall,
+// Reconnect, Finish connecting after Recall refused, a failed Disconnect
+// and Remove from this computer — against the fakes, so each method is
+// known to reach its use case.
+func TestBoundMethodsDriveAConnection(t *testing.T) {
+	service := requireKeychain(t)
+	svc := startFakes(t)
+	a, rt := startApp(t, map[string]string{
+		config.EnvConfigDir:      t.TempDir(),
+		config.EnvKeyringService: service,
+		config.EnvClientID:       svc.ClientID,
+		config.EnvClientSecret:   svc.ClientSecret,
+		config.EnvAuthority:      svc.MicrosoftURL(),
+		config.EnvRecallAPIKey:   svc.RecallAPIKey,
+		config.EnvRecallBaseURL:  svc.RecallURL(),
+		config.EnvBrowser:        "true",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	signIn := func(st connect.State) {
+		t.Helper()
+		if st.SignIn == nil {
+			t.Fatalf("no sign-in started: %+v", st)
+		}
+		if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Recall refuses the key while registering: signed in, not connected;
+	// Finish connecting needs no new sign-in once Recall accepts it again.
+	svc.Recall.Faults().RevokeKey(true)
+	st, _ := a.Connect()
+	signIn(st)
+	st = waitForPhase(t, a, connect.PhaseFinishPending)
+	if st.Problem == nil || !strings.HasPrefix(st.Problem.Code, "recall.") {
+		t.Fatalf("finish pending without a Recall problem: %+v", st.Problem)
+	}
+	codes := svc.Identity.Stats().CodesRedeemed
+	svc.Recall.Faults().RevokeKey(false)
+	if _, err := a.FinishConnecting(); err != nil {
+		t.Fatal(err)
+	}
+	st = waitForPhase(t, a, connect.PhaseConnected)
+	if svc.Identity.Stats().CodesRedeemed != codes {
+		t.Error("Finish connecting signed in again")
+	}
+	calendarID := st.Calendar.ID
+
+	// Status checks read Recall: a disconnection recorded there shows up
+	// with its likely cause, by the button and by focusing the window.
+	svc.Recall.SetCalendarStatus(calendarID, "disconnected", map[string]any{
+		"error": "invalid_grant", "error_description": "AADSTS70008: The refresh token has expired.",
+	})
+	st, _ = a.RefreshStatus()
+	if st.Calendar == nil || st.Calendar.Status != "disconnected" || st.Calendar.LikelyCause == "" || st.Calendar.CheckedAt == "" {
+		t.Fatalf("RefreshStatus after a disconnection: %+v", st.Calendar)
+	}
+	svc.Recall.SetCalendarStatus(calendarID, "connected", nil)
+	if st, _ = a.WindowFocused(); st.Calendar == nil {
+		t.Fatalf("WindowFocused: %+v", st)
+	}
+
+	// Reconnect updates the same calendar.
+	svc.Recall.SetCalendarStatus(calendarID, "disconnected", map[string]any{"error": "invalid_grant"})
+	a.RefreshStatus()
+	st, _ = a.Reconnect()
+	signIn(st)
+	st = waitForPhase(t, a, connect.PhaseConnected)
+	if st.Calendar.ID != calendarID || len(svc.Recall.Calendars()) != 1 {
+		t.Fatalf("Reconnect made another calendar: %s, %d in Recall", st.Calendar.ID, len(svc.Recall.Calendars()))
+	}
+
+	// Recall refuses the Disconnect: the person may remove the connection
+	// from this computer only; the calendar stays in Recall, as the card says.
+	svc.Recall.Faults().RevokeKey(true)
+	a.Disconnect()
+	st = waitForPhase(t, a, connect.PhaseDisconnectFailed)
+	st, _ = a.RemoveFromThisComputer()
+	if st.Phase != connect.PhaseIdle {
+		st = waitForPhase(t, a, connect.PhaseIdle)
+	}
+	if st.Problem == nil || st.Problem.Code != "connect.removed_locally" {
+		t.Errorf("after Remove from this computer: %+v", st.Problem)
+	}
+	if n := len(svc.Recall.Calendars()); n != 1 {
+		t.Errorf("%d calendars in Recall after removing locally, want it kept", n)
+	}
+	if !strings.Contains(rt.allEvents(), `"phase":"disconnect_failed"`) {
+		t.Error("the UI was never shown the failed disconnect")
+	}
+}
+
+// TestSmallBoundMethods: copy to the clipboard, the Setup view and the
+// Microsoft test button reach their implementations.
+func TestSmallBoundMethods(t *testing.T) {
+	service := requireKeychain(t)
+	svc := startFakes(t)
+	a, rt := startApp(t, map[string]string{
+		config.EnvConfigDir:      t.TempDir(),
+		config.EnvKeyringService: service,
+		config.EnvClientID:       svc.ClientID,
+		config.EnvClientSecret:   svc.ClientSecret,
+		config.EnvAuthority:      svc.MicrosoftURL(),
+		config.EnvRecallAPIKey:   svc.RecallAPIKey,
+		config.EnvRecallBaseURL:  svc.RecallURL(),
+	})
+	if err := a.CopyText("details for IT"); err != nil {
+		t.Fatal(err)
+	}
+	rt.mu.Lock()
+	clip := rt.clipboard
+	rt.mu.Unlock()
+	if clip != "details for IT" {
+		t.Errorf("clipboard %q", clip)
+	}
+	view, err := a.GetSetup()
+	if err != nil || view.Demo || view.ClientID.Value != svc.ClientID || view.ClientID.Source != config.SourceEnvironment ||
+		!view.ClientID.Locked || !view.ClientSecret.Set {
+		t.Errorf("GetSetup: %+v %v", view, err)
+	}
+	in := config.SetupInput{ClientID: svc.ClientID, Authority: svc.MicrosoftURL()}
+	if res, err := a.TestMicrosoft(in); err != nil || !res.OK {
+		t.Errorf("TestMicrosoft against the fake: %+v %v", res, err)
+	}
+	if res, _ := a.TestMicrosoft(config.SetupInput{ClientID: "not-a-guid"}); res.OK {
+		t.Error("TestMicrosoft accepted a bad client id")
+	}
+}
+
+// TestDemoControlFile: in demo mode with OUTLOOK_CONNECT_DEMO_CONTROL_FILE
+// set, the app writes where its control API and fakes are and which
+// keychain namespace demo mode uses — what the e2e harness checks against
+// the namespace it chose.
+func TestDemoControlFile(t *testing.T) {
+	service := requireKeychain(t)
+	file := filepath.Join(t.TempDir(), "control.json")
+	a, _ := startApp(t, map[string]string{
+		config.EnvConfigDir:      t.TempDir(),
+		config.EnvKeyringService: service,
+		demoControlFileEnv:       file,
+	})
+	if info, _ := a.GetAppInfo(); !info.Demo {
+		t.Fatalf("demo mode: %+v", info)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc map[string]string
+	if err := json.Unmarshal(data, &desc); err != nil {
+		t.Fatal(err)
+	}
+	if desc["keyring_service"] != service+" (demo)" {
+		t.Errorf("keyring_service %q, want %q", desc["keyring_service"], service+" (demo)")
+	}
+	for _, k := range []string{"control_url", "microsoft_url", "recall_url"} {
+		if !strings.HasPrefix(desc[k], "http://127.0.0.1:") {
+			t.Errorf("%s = %q, want a loopback URL", k, desc[k])
+		}
+	}
+	res, err := http.Get(desc["control_url"] + "/recall/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("control API: %d", res.StatusCode)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("control file: %v %v", fi, err)
 	}
 }
