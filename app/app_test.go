@@ -83,14 +83,8 @@ func envFrom(m map[string]string) func(string) (string, bool) {
 // startApp runs the app as Wails would, with a recording runtime.
 func startApp(t *testing.T, env map[string]string) (*App, *recordingRuntime) {
 	t.Helper()
-	rt := &recordingRuntime{}
-	prev := runtimeFactory
-	runtimeFactory = func(context.Context) Runtime { return rt }
-	t.Cleanup(func() { runtimeFactory = prev })
-	d := New(Options{Version: "test", LookupEnv: envFrom(env)})
-	d.Startup(context.Background())
-	t.Cleanup(func() { d.Shutdown(context.Background()) })
-	return d.Bound(), rt
+	r := runDesktop(t, env)
+	return r.app, r.rt
 }
 
 // requireKeychain skips unless the run provides a real Secret Service
@@ -150,17 +144,9 @@ func TestConfiguredFlowLeavesNoSecretBehind(t *testing.T) {
 	svc.Identity.Faults().SetAutoAccept(true)
 
 	dir := t.TempDir()
-	a, rt := startApp(t, map[string]string{
-		config.EnvConfigDir:      dir,
-		config.EnvKeyringService: service,
-		config.EnvClientID:       svc.ClientID,
-		config.EnvClientSecret:   svc.ClientSecret,
-		config.EnvAuthority:      svc.MicrosoftURL(),
-		config.EnvRecallAPIKey:   svc.RecallAPIKey,
-		config.EnvRecallBaseURL:  svc.RecallURL(),
-		config.EnvLogLevel:       "debug",
-		config.EnvBrowser:        "true", // the test plays the browser itself
-	})
+	env := configuredEnv(svc, dir, service)
+	env[config.EnvLogLevel] = "debug"
+	a, rt := startApp(t, env)
 
 	info, _ := a.GetAppInfo()
 	if info.Demo || !info.Configured || info.SetupProblem != nil {
@@ -329,14 +315,7 @@ func TestSetupLeavesAndReentersDemoMode(t *testing.T) {
 	// this fake identity platform.
 	svc.Identity.Faults().SetAutoAccept(true)
 	st, _ := a.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("Connect after setup: %+v", st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "accept")
 	waitForPhase(t, a, connect.PhaseConnected)
 	if n := len(svc.Recall.Calendars()); n != 1 {
 		t.Fatalf("want the calendar in the configured Recall, got %d", n)

@@ -37,6 +37,36 @@ func startFakes(t *testing.T) *demo.Services {
 	return svc
 }
 
+// configuredEnv points the app at the fakes through the environment, as a
+// developer or an admin would.
+func configuredEnv(svc *demo.Services, dir, service string) map[string]string {
+	return map[string]string{
+		config.EnvConfigDir:      dir,
+		config.EnvKeyringService: service,
+		config.EnvClientID:       svc.ClientID,
+		config.EnvClientSecret:   svc.ClientSecret,
+		config.EnvAuthority:      svc.MicrosoftURL(),
+		config.EnvRecallAPIKey:   svc.RecallAPIKey,
+		config.EnvRecallBaseURL:  svc.RecallURL(),
+		config.EnvBrowser:        "true", // the test plays the browser itself
+	}
+}
+
+// answerSignIn plays the person's browser for a sign-in the app started:
+// it opens the start URL and clicks "accept" or "cancel" on the fake
+// Microsoft page.
+func answerSignIn(t *testing.T, st connect.State, click string) {
+	t.Helper()
+	if st.SignIn == nil {
+		t.Fatalf("no sign-in started: %+v", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := (&identity.Browser{Click: click}).Open(ctx, st.SignIn.StartURL); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // setupFileFor is a version-1 setup file (app/config/SETUP_FILE.md) for
 // the fakes, written by hand so the test does not share the app's encoder.
 func setupFileFor(svc *demo.Services) []byte {
@@ -165,12 +195,7 @@ func TestImportSetupFile(t *testing.T) {
 	}
 
 	st, _ := a.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("Connect after the import: %+v", st)
-	}
-	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "accept")
 	waitForPhase(t, a, connect.PhaseConnected)
 	if n := len(svc.Recall.Calendars()); n != 1 {
 		t.Fatalf("the imported Recall settings were not used: %d calendars", n)
@@ -270,14 +295,7 @@ func TestDismissProblem(t *testing.T) {
 		config.EnvBrowser:        "true",
 	})
 	st, _ := a.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("Connect: %+v", st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := (&identity.Browser{Click: "cancel"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "cancel")
 	st = waitForPhase(t, a, connect.PhaseIdle)
 	if st.Problem == nil || st.Problem.Code != "msauth.declined" {
 		t.Fatalf("a declined sign-in shows a card: %+v", st.Problem)
@@ -361,26 +379,10 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 	service := requireKeychain(t)
 	svc := startFakes(t)
 	dir := t.TempDir()
-	env := map[string]string{
-		config.EnvConfigDir:      dir,
-		config.EnvKeyringService: service,
-		config.EnvClientID:       svc.ClientID,
-		config.EnvClientSecret:   svc.ClientSecret,
-		config.EnvAuthority:      svc.MicrosoftURL(),
-		config.EnvRecallAPIKey:   svc.RecallAPIKey,
-		config.EnvRecallBaseURL:  svc.RecallURL(),
-		config.EnvBrowser:        "true",
-	}
+	env := configuredEnv(svc, dir, service)
 	first := runDesktop(t, env)
 	st, _ := first.app.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("Connect: %+v", st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "accept")
 	before := waitForPhase(t, first.app, connect.PhaseConnected)
 	first.stop()
 	codes := svc.Identity.Stats().CodesRedeemed
@@ -411,7 +413,7 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 		t.Errorf("%d calendars left after Disconnect", n)
 	}
 	v, _ := vault.New(vault.Options{Service: service})
-	if _, err := v.LoadRefreshToken(ctx, before.Account); !vault.IsNotFound(err) {
+	if _, err := v.LoadRefreshToken(context.Background(), before.Account); !vault.IsNotFound(err) {
 		t.Errorf("refresh token after Disconnect: %v", err)
 	}
 	second.stop()
@@ -421,12 +423,7 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 	demoEnv := map[string]string{config.EnvConfigDir: t.TempDir(), config.EnvKeyringService: service, config.EnvBrowser: "true"}
 	d1 := runDesktop(t, demoEnv)
 	st, _ = d1.app.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("demo Connect: %+v", st)
-	}
-	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "accept")
 	demoBefore := waitForPhase(t, d1.app, connect.PhaseConnected)
 	d1.stop()
 	d2 := runDesktop(t, demoEnv)
@@ -434,7 +431,7 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 		t.Errorf("demo mode after a restart: %+v, want a fresh start", st)
 	}
 	dv, _ := vault.New(vault.Options{Service: service + " (demo)"})
-	if _, err := dv.LoadRefreshToken(ctx, demoBefore.Account); !vault.IsNotFound(err) {
+	if _, err := dv.LoadRefreshToken(context.Background(), demoBefore.Account); !vault.IsNotFound(err) {
 		t.Errorf("demo refresh token after a restart: %v", err)
 	}
 }
@@ -447,33 +444,13 @@ func TestRestartKeepsTheConnection(t *testing.T) {
 func TestBoundMethodsDriveAConnection(t *testing.T) {
 	service := requireKeychain(t)
 	svc := startFakes(t)
-	a, rt := startApp(t, map[string]string{
-		config.EnvConfigDir:      t.TempDir(),
-		config.EnvKeyringService: service,
-		config.EnvClientID:       svc.ClientID,
-		config.EnvClientSecret:   svc.ClientSecret,
-		config.EnvAuthority:      svc.MicrosoftURL(),
-		config.EnvRecallAPIKey:   svc.RecallAPIKey,
-		config.EnvRecallBaseURL:  svc.RecallURL(),
-		config.EnvBrowser:        "true",
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	signIn := func(st connect.State) {
-		t.Helper()
-		if st.SignIn == nil {
-			t.Fatalf("no sign-in started: %+v", st)
-		}
-		if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, rt := startApp(t, configuredEnv(svc, t.TempDir(), service))
 
 	// Recall refuses the key while registering: signed in, not connected;
 	// Finish connecting needs no new sign-in once Recall accepts it again.
 	svc.Recall.Faults().RevokeKey(true)
 	st, _ := a.Connect()
-	signIn(st)
+	answerSignIn(t, st, "accept")
 	st = waitForPhase(t, a, connect.PhaseFinishPending)
 	if st.Problem == nil || !strings.HasPrefix(st.Problem.Code, "recall.") {
 		t.Fatalf("finish pending without a Recall problem: %+v", st.Problem)
@@ -507,7 +484,7 @@ func TestBoundMethodsDriveAConnection(t *testing.T) {
 	svc.Recall.SetCalendarStatus(calendarID, "disconnected", map[string]any{"error": "invalid_grant"})
 	a.RefreshStatus()
 	st, _ = a.Reconnect()
-	signIn(st)
+	answerSignIn(t, st, "accept")
 	st = waitForPhase(t, a, connect.PhaseConnected)
 	if st.Calendar.ID != calendarID || len(svc.Recall.Calendars()) != 1 {
 		t.Fatalf("Reconnect made another calendar: %s, %d in Recall", st.Calendar.ID, len(svc.Recall.Calendars()))
@@ -538,15 +515,7 @@ func TestBoundMethodsDriveAConnection(t *testing.T) {
 func TestSmallBoundMethods(t *testing.T) {
 	service := requireKeychain(t)
 	svc := startFakes(t)
-	a, rt := startApp(t, map[string]string{
-		config.EnvConfigDir:      t.TempDir(),
-		config.EnvKeyringService: service,
-		config.EnvClientID:       svc.ClientID,
-		config.EnvClientSecret:   svc.ClientSecret,
-		config.EnvAuthority:      svc.MicrosoftURL(),
-		config.EnvRecallAPIKey:   svc.RecallAPIKey,
-		config.EnvRecallBaseURL:  svc.RecallURL(),
-	})
+	a, rt := startApp(t, configuredEnv(svc, t.TempDir(), service))
 	if err := a.CopyText("details for IT"); err != nil {
 		t.Fatal(err)
 	}
