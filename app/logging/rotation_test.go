@@ -58,6 +58,19 @@ func writeLines(t *testing.T, logger *slog.Logger, dir string, maxBytes int64, n
 	}
 }
 
+// logAndClose opens the log in opts.Dir, writes lines lines and closes it.
+func logAndClose(t *testing.T, opts Options, maxBytes int64, lines int) {
+	t.Helper()
+	logger, _, closer, err := Setup(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeLines(t, logger, opts.Dir, maxBytes, lines)
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waitForFileCount waits until the rotated files beyond the limit are gone:
 // lumberjack deletes them in its own goroutine after a rotation. It polls
 // the folder, the only signal there is.
@@ -86,15 +99,8 @@ func waitForFileCount(t *testing.T, dir string, want int) []os.FileInfo {
 func TestRotationKeepsFewSmallPrivateFiles(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "logs")
-	logger, _, closer, err := Setup(Options{Dir: dir, MaxSizeMB: 1, MaxBackups: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Six files' worth: five rotations, of which two rotated files stay.
-	writeLines(t, logger, dir, mib, 55)
-	if err := closer.Close(); err != nil {
-		t.Fatal(err)
-	}
+	logAndClose(t, Options{Dir: dir, MaxSizeMB: 1, MaxBackups: 2}, mib, 55)
 
 	files := waitForFileCount(t, dir, 3)
 	for _, f := range files {
@@ -126,15 +132,8 @@ func TestRotationKeepsFewSmallPrivateFiles(t *testing.T) {
 func TestRotationDefaults(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "logs")
-	logger, _, closer, err := Setup(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 52 lines of 100 KB per 5 MB file; eight files' worth.
-	writeLines(t, logger, dir, 5*mib, 52*8)
-	if err := closer.Close(); err != nil {
-		t.Fatal(err)
-	}
+	logAndClose(t, Options{Dir: dir}, 5*mib, 52*8)
 	files := waitForFileCount(t, dir, 6)
 	for _, f := range files {
 		if f.Size() > 5*mib {
@@ -161,14 +160,7 @@ func TestRotatedFilesStayPrivateWhenTheFolderIsShared(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logger, _, closer, err := Setup(Options{Dir: dir, MaxSizeMB: 1, MaxBackups: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeLines(t, logger, dir, mib, 25)
-	if err := closer.Close(); err != nil {
-		t.Fatal(err)
-	}
+	logAndClose(t, Options{Dir: dir, MaxSizeMB: 1, MaxBackups: 1}, mib, 25)
 	for _, f := range waitForFileCount(t, dir, 2) {
 		if f.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", f.Name(), f.Mode().Perm())
