@@ -37,7 +37,7 @@ export APT_ENSURE ?= $(ROOT)/scripts/apt-ensure.sh
 help: ## List the targets
 	@echo "Outlook Connect — set-up commands:"
 	@echo "  make run    install what is missing, build, start the app (demo mode when nothing is configured)"
-	@echo "  make test   everything CI checks"
+	@echo "  make test   everything CI checks (CI then also runs make first-run-check)"
 	@echo
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
 
@@ -167,6 +167,10 @@ package: deps ## Linux .deb/.rpm, Windows installer, SHA256SUMS into build/bin/
 .PHONY: package-test
 package-test: ## Check every package artifact (contents, install/remove, signing)
 	WAILS=$(WAILS) bash scripts/package-test.sh
+
+.PHONY: first-run-check
+first-run-check: ## make run in a fresh clone, no display: window titled by the frontend, clean exit (.ci/run)
+	bash scripts/first-run-check.sh $(ARTIFACTS)
 
 .PHONY: workflows-check
 workflows-check: ## actionlint over .github/workflows
