@@ -29,27 +29,35 @@ TEST_PACKAGES  := xvfb xauth x11-utils imagemagick dbus gnome-keyring libsecret-
                   osslsigncode 7zip shellcheck librsvg2-bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The installer of missing Debian packages, also used by scripts/run-app.sh;
+# its tests name a recording stub instead.
+export APT_ENSURE ?= $(ROOT)/scripts/apt-ensure.sh
 
 .PHONY: help
 help: ## List the targets
 	@echo "Outlook Connect — set-up commands:"
 	@echo "  make run    install what is missing, build, start the app (demo mode when nothing is configured)"
-	@echo "  make test   everything CI checks"
+	@echo "  make test   everything CI checks (CI then also runs make first-run-check)"
 	@echo
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------- deps ----
 
-.PHONY: deps deps-build deps-test deps-tools deps-frontend
-deps: deps-build deps-tools deps-frontend ## Install everything needed to build
+.PHONY: deps deps-build deps-test deps-tools deps-frontend version-check
+deps: version-check deps-build deps-tools deps-frontend ## Install everything needed to build
 
-deps-build: ## Install the Debian packages needed to build
-	@$(ROOT)/scripts/apt-ensure.sh $(BUILD_PACKAGES)
+# First, before anything is installed: Go or Node too old is said plainly
+# here rather than deep inside a build.
+version-check: ## Check that Go and Node.js are new enough
+	@bash scripts/check-versions.sh
+
+deps-build: version-check ## Install the Debian packages needed to build
+	@$(APT_ENSURE) $(BUILD_PACKAGES)
 
 deps-test: deps-build ## Install the Debian packages the tests use
-	@$(ROOT)/scripts/apt-ensure.sh $(TEST_PACKAGES)
+	@$(APT_ENSURE) $(TEST_PACKAGES)
 
-deps-tools: $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
+deps-tools: version-check $(WAILS) $(STATICCHECK) ## Install the pinned Go tools into .tools/bin
 
 $(WAILS): Makefile
 	@echo "==> installing the Wails CLI $(WAILS_VERSION)"
@@ -61,7 +69,7 @@ $(STATICCHECK): Makefile
 	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@touch $@
 
-deps-frontend: frontend/node_modules/.package-lock.json ## Install the npm packages from the lock file
+deps-frontend: version-check frontend/node_modules/.package-lock.json ## Install the npm packages from the lock file
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
 	@echo "==> npm ci"
@@ -97,15 +105,20 @@ bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound
 # ---------------------------------------------------------------- test ----
 
 .PHONY: test
-test: deps deps-test lint bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
+test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
 	@echo "make test: all checks passed"
 
 .PHONY: lint
-lint: deps-tools ## gofmt, go vet, staticcheck
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go'))"; \
-	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+lint: deps-tools ## gofmt, go vet, staticcheck, shellcheck
+	@bash scripts/gofmt-check.sh
 	go vet ./...
 	$(STATICCHECK) ./...
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: run 'make deps-test'"; exit 1; }
+	shellcheck -S warning scripts/*.sh scripts/tests/*.sh .ci/run .ci/keyring-session.sh
+
+.PHONY: scripts-test
+scripts-test: ## Tests of the shell scripts (make run's installs, version checks, gofmt check)
+	bash scripts/tests/run.sh
 
 .PHONY: bindings-check
 # File modes are ignored: the generator writes 0755 or keeps what is there.
@@ -154,6 +167,10 @@ package: deps ## Linux .deb/.rpm, Windows installer, SHA256SUMS into build/bin/
 .PHONY: package-test
 package-test: ## Check every package artifact (contents, install/remove, signing)
 	WAILS=$(WAILS) bash scripts/package-test.sh
+
+.PHONY: first-run-check
+first-run-check: ## make run in a fresh clone, no display: window titled by the frontend, clean exit (.ci/run)
+	bash scripts/first-run-check.sh $(ARTIFACTS)
 
 .PHONY: workflows-check
 workflows-check: ## actionlint over .github/workflows

@@ -70,7 +70,10 @@ type App struct {
 	base         *base
 	world        *world
 	setupProblem *problem.Problem
-	reloadMu     sync.Mutex // one rewiring at a time
+	// reloadMu is held for writing by a rewiring (one at a time) and for
+	// reading by current(), so a bound method never sees the moment
+	// between the old world closing and the new one being ready.
+	reloadMu sync.RWMutex
 }
 
 // wiring is a consistent snapshot of what the bound methods work with.
@@ -102,9 +105,12 @@ func (a *App) setRuntime(rt Runtime) {
 	a.rtMu.Unlock()
 }
 
-// current waits until start-up has finished and returns the wiring.
+// current waits until start-up, and any rewiring in progress, has
+// finished and returns the wiring.
 func (a *App) current() wiring {
 	<-a.ready
+	a.reloadMu.RLock()
+	defer a.reloadMu.RUnlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return wiring{base: a.base, world: a.world, setupProblem: a.setupProblem}

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/connect"
@@ -27,6 +30,7 @@ type recordingRuntime struct {
 	events    []string // event name + JSON payload
 	clipboard string
 	saveTo    string // what the save dialog answers; "" = cancelled
+	shown     int    // ShowWindow calls
 }
 
 func (r *recordingRuntime) Emit(event string, data any) {
@@ -48,7 +52,23 @@ func (r *recordingRuntime) SaveFileDialog(string, string) (string, error) {
 	defer r.mu.Unlock()
 	return r.saveTo, nil
 }
-func (r *recordingRuntime) ShowWindow() {}
+func (r *recordingRuntime) ShowWindow() {
+	r.mu.Lock()
+	r.shown++
+	r.mu.Unlock()
+}
+
+func (r *recordingRuntime) eventCount(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if strings.HasPrefix(e, name+" ") {
+			n++
+		}
+	}
+	return n
+}
 
 func (r *recordingRuntime) allEvents() string {
 	r.mu.Lock()
@@ -63,14 +83,8 @@ func envFrom(m map[string]string) func(string) (string, bool) {
 // startApp runs the app as Wails would, with a recording runtime.
 func startApp(t *testing.T, env map[string]string) (*App, *recordingRuntime) {
 	t.Helper()
-	rt := &recordingRuntime{}
-	prev := runtimeFactory
-	runtimeFactory = func(context.Context) Runtime { return rt }
-	t.Cleanup(func() { runtimeFactory = prev })
-	d := New(Options{Version: "test", LookupEnv: envFrom(env)})
-	d.Startup(context.Background())
-	t.Cleanup(func() { d.Shutdown(context.Background()) })
-	return d.Bound(), rt
+	r := runDesktop(t, env)
+	return r.app, r.rt
 }
 
 // requireKeychain skips unless the run provides a real Secret Service
@@ -130,17 +144,9 @@ func TestConfiguredFlowLeavesNoSecretBehind(t *testing.T) {
 	svc.Identity.Faults().SetAutoAccept(true)
 
 	dir := t.TempDir()
-	a, rt := startApp(t, map[string]string{
-		config.EnvConfigDir:      dir,
-		config.EnvKeyringService: service,
-		config.EnvClientID:       svc.ClientID,
-		config.EnvClientSecret:   svc.ClientSecret,
-		config.EnvAuthority:      svc.MicrosoftURL(),
-		config.EnvRecallAPIKey:   svc.RecallAPIKey,
-		config.EnvRecallBaseURL:  svc.RecallURL(),
-		config.EnvLogLevel:       "debug",
-		config.EnvBrowser:        "true", // the test plays the browser itself
-	})
+	env := configuredEnv(svc, dir, service)
+	env[config.EnvLogLevel] = "debug"
+	a, rt := startApp(t, env)
 
 	info, _ := a.GetAppInfo()
 	if info.Demo || !info.Configured || info.SetupProblem != nil {
@@ -313,14 +319,7 @@ func TestSetupLeavesAndReentersDemoMode(t *testing.T) {
 	// this fake identity platform.
 	svc.Identity.Faults().SetAutoAccept(true)
 	st, _ := a.Connect()
-	if st.SignIn == nil {
-		t.Fatalf("Connect after setup: %+v", st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := (&identity.Browser{Click: "accept"}).Open(ctx, st.SignIn.StartURL); err != nil {
-		t.Fatal(err)
-	}
+	answerSignIn(t, st, "accept")
 	waitForPhase(t, a, connect.PhaseConnected)
 	if n := len(svc.Recall.Calendars()); n != 1 {
 		t.Fatalf("want the calendar in the configured Recall, got %d", n)
@@ -374,28 +373,64 @@ func TestExportWritesAProtectedFile(t *testing.T) {
 	}
 }
 
-// TestReloadIsSafeWhileTheUIReads: the UI keeps calling while a reload
-// rebuilds the wiring (run with -race).
+// TestReloadIsSafeWhileTheUIReads: the UI keeps calling while reloads
+// rebuild the wiring (run with -race). The app runs a real demo world, so
+// every reload closes one set of fake services and a connect service —
+// possibly in the middle of a call using them — and builds the next; the
+// goroutine check afterwards proves each old world was really closed.
 func TestReloadIsSafeWhileTheUIReads(t *testing.T) {
-	a, _ := startApp(t, map[string]string{
+	service := requireKeychain(t)
+	// Registered first, so it runs after the app's Shutdown (cleanups run
+	// last-in first-out); goroutines from earlier tests are not counted.
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, append(libraryGoroutines, before)...) })
+	a, rt := startApp(t, map[string]string{
 		config.EnvConfigDir:      t.TempDir(),
-		config.EnvKeyringService: "Outlook Connect test unused",
-		config.EnvClientID:       "not-a-guid",
+		config.EnvKeyringService: service,
+		config.EnvBrowser:        "true", // Connect opens no real browser
 	})
+	if info, _ := a.GetAppInfo(); !info.Demo {
+		t.Fatalf("the test needs a demo world: %+v", info)
+	}
+	const workers, rounds = 4, 6
 	var wg sync.WaitGroup
-	for range 4 {
+	errs := make(chan string, workers*rounds*4)
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 20 {
-				_, _ = a.GetAppInfo()
-				_, _ = a.GetState()
-				_, _ = a.RetryStartup()
+			for range rounds {
+				if info, _ := a.GetAppInfo(); !info.Demo || info.SetupProblem != nil {
+					errs <- fmt.Sprintf("GetAppInfo mid-reload: %+v", info)
+				}
+				st, _ := a.GetState()
+				switch st.Phase {
+				case connect.PhaseIdle, connect.PhaseSigningIn:
+				default:
+					errs <- fmt.Sprintf("GetState mid-reload: phase %q", st.Phase)
+				}
+				if w%2 == 0 {
+					// A sign-in whose world may be closed under it.
+					_, _ = a.Connect()
+					_, _ = a.CancelSignIn()
+				}
+				if info, _ := a.RetryStartup(); !info.Demo || info.SetupProblem != nil {
+					errs <- fmt.Sprintf("RetryStartup: %+v", info)
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	if info, _ := a.GetAppInfo(); info.SetupProblem == nil {
-		t.Fatal("the setup problem must survive reloads")
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Every reload told the UI about the world it built.
+	if n := rt.eventCount(EventConfigChanged); n != workers*rounds {
+		t.Errorf("%d config:changed events for %d reloads", n, workers*rounds)
+	}
+	// The last world works: a sign-in starts on it.
+	if st, _ := a.Connect(); st.Phase != connect.PhaseSigningIn || st.SignIn == nil {
+		t.Errorf("Connect after the reloads: %+v", st)
 	}
 }

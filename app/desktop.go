@@ -25,7 +25,7 @@ func (d *Desktop) Bound() *App { return d.app }
 // Startup runs when the window exists. Wiring (which may wait for a keychain
 // unlock prompt) runs in the background; bound methods wait for it.
 func (d *Desktop) Startup(ctx context.Context) {
-	d.app.setRuntime(runtimeFactory(ctx))
+	d.app.setRuntime(withTestOverrides(runtimeFactory(ctx), d.app.opts.LookupEnv, testOverridesAllowed))
 	runCtx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go d.app.start(runCtx)

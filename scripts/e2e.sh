@@ -14,8 +14,12 @@ cd "$root"
 bindir="$(mktemp -d)"
 trap 'rm -rf "$bindir"' EXIT
 go build -tags dev,webkit2_41 -gcflags "all=-N -l" -o "$bindir/outlook-connect-dev" .
+# Helpers of the Setup test: fakes to configure the app against, and age.
+go build -o "$bindir/demo-services" ./app/demo/cmd/demo-services
+go build -o "$bindir/age-passphrase" ./app/demo/cmd/age-passphrase
 
 export E2E_APP_BIN="$bindir/outlook-connect-dev" E2E_ARTIFACTS="$artifacts"
+export E2E_DEMO_SERVICES="$bindir/demo-services" E2E_AGE_PASSPHRASE="$bindir/age-passphrase"
 rm -rf "$artifacts/screens" "$artifacts/e2e-results"
 cd frontend
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" npx playwright test -c e2e/playwright.config.ts "$@"

@@ -268,6 +268,9 @@ func (m *Manager) Import(ctx context.Context, data []byte, passphrase string) (I
 		var p *problem.Problem
 		plain, p = decryptSetupFile(data, passphrase)
 		if p != nil {
+			// A wrong passphrase asks for the passphrase again, with the
+			// problem as the reason (the Setup screen keeps its dialog open).
+			res.NeedsPassphrase = p.Code == "config.setup_file_wrong_passphrase"
 			res.Problem = p
 			return res, nil
 		}

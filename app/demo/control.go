@@ -24,6 +24,8 @@ import (
 //	POST /calendars/status           {"id","status","detail":{…}}
 //	POST /recall/fault               {"method","path","status","times","retryAfterSeconds",
 //	                                  "dropResponse"} (dropResponse: act, then lose the answer)
+//	GET  /recall/faults              {"pending": n}: fault responses queued and not yet served,
+//	                                 so a test can tell that an injected fault really fired
 //	POST /identity/fault             {"name":"admin_approval"|"user_cancels"|"consent_revoked"|
 //	                                  "secret_expired"|"no_refresh_token"|"calendars_not_granted"|
 //	                                  "temporarily_unavailable"|"auto_accept","on":true}
@@ -80,6 +82,9 @@ func (s *Services) StartControl() (*Control, error) {
 			DropResponse: in.DropResponse,
 		})
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /recall/faults", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]int{"pending": s.Recall.Faults().Pending()})
 	})
 	mux.HandleFunc("POST /identity/fault", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {

@@ -1,13 +1,20 @@
 import { join } from 'node:path';
 import { test, expect, connectThroughDemo, shotsDir } from './harness';
 
+const demoEmail = 'alex.morgan@contoso.example';
+
 test('the person declines on the Microsoft page', async ({ app }) => {
   const { page } = app;
   await page.getByRole('button', { name: 'Connect Outlook calendar' }).click();
   const signIn = await app.openSignIn();
+  await expect(signIn.getByRole('button', { name: 'Cancel' })).toBeVisible();
   await signIn.getByRole('button', { name: 'Cancel' }).click();
-  // The browser tab says, in plain words, what happened and where to go.
-  await expect(signIn.getByText(/Outlook Connect/).first()).toBeVisible();
+  // The tab is back on the app's loopback callback (not still on the
+  // Microsoft page, which names Outlook Connect too), saying in plain words
+  // what happened.
+  const callback = new URL('/callback', app.lastSignInURL).href;
+  await expect(signIn).toHaveURL((url) => url.origin + url.pathname === callback);
+  await expect(signIn.getByRole('heading', { name: 'Sign-in was cancelled' })).toBeVisible();
   await signIn.screenshot({ path: join(shotsDir, '24-browser-after-decline.png') });
 
   const card = page.getByRole('alert');
@@ -34,7 +41,10 @@ test('admin approval required shows the admin-consent link for IT', async ({ app
 
 test('Recall answers 503 once during registration: still exactly one calendar', async ({ app }) => {
   await app.control.recallFault({ method: 'POST', path: '/api/v2/calendars/', status: 503, times: 1 });
+  expect(await app.control.recallFaultsPending()).toBe(1);
   await connectThroughDemo(app);
+  // The 503 was really served (the app retried past it), not left unused.
+  expect(await app.control.recallFaultsPending(), 'the injected 503 fired').toBe(0);
   const calendars = await app.control.calendars();
   expect(calendars).toHaveLength(1);
 });
@@ -43,6 +53,8 @@ test('Recall reports disconnected: Reconnect keeps the same calendar id', async 
   const { page } = app;
   await connectThroughDemo(app);
   const [before] = await app.control.calendars();
+  const tokenBefore = app.keychainValue(`refresh-token:${demoEmail}`) ?? '';
+  expect(tokenBefore.slice(0, 15)).toBe('ocvault1:value:');
 
   await app.control.setCalendarStatus(before.ID, 'disconnected', {
     error: 'invalid_grant',
@@ -61,4 +73,10 @@ test('Recall reports disconnected: Reconnect keeps the same calendar id', async 
   const after = await app.control.calendars();
   expect(after).toHaveLength(1);
   expect(after[0].ID).toBe(before.ID);
+  // Recall has the calendar connected again, with the new sign-in's token.
+  await expect.poll(async () => (await app.control.calendars())[0].Status).toBe('connected');
+  const tokenAfter = app.keychainValue(`refresh-token:${demoEmail}`) ?? '';
+  expect(tokenAfter.slice(0, 15)).toBe('ocvault1:value:');
+  // Compared as a boolean, so a failure never prints a token.
+  expect(tokenAfter === tokenBefore, 'the reconnect stored the new refresh token').toBe(false);
 });

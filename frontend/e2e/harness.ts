@@ -1,5 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,12 @@ export class Control {
   }
   async calendars(): Promise<{ ID: string; Email: string; Status: string; ClientID: string; SecretFingerprint: string }[]> {
     return (await fetch(this.url + '/calendars')).json();
+  }
+  /** Injected Recall fault responses not served yet: 0 after a fault fired. */
+  async recallFaultsPending(): Promise<number> {
+    const res = await fetch(this.url + '/recall/faults');
+    if (!res.ok) throw new Error(`control /recall/faults: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { pending: number }).pending;
   }
   identityFault(name: string, on = true) {
     return this.post('/identity/fault', { name, on });
@@ -52,9 +58,26 @@ export interface AppOptions {
   expectControl?: boolean;
 }
 
+/**
+ * Runs secret-tool; its exit status 1 with nothing on stderr means "no such
+ * item", anything else unexpected is a failure of the keychain or the tool
+ * and throws, so a broken keychain never reads as "the secret is gone".
+ */
+function secretTool(args: string[]): { found: boolean; stdout: string } {
+  const r = spawnSync('secret-tool', args, { encoding: 'utf8' });
+  if (r.status === 0) return { found: true, stdout: r.stdout };
+  if (r.status === 1 && r.stderr === '' && !r.error) return { found: false, stdout: '' };
+  throw new Error(
+    `secret-tool ${args[0]} failed (exit ${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ''}): ${r.stderr.trim()}`,
+  );
+}
+
 export class RunningApp {
   control!: Control;
-  keyringService = '';
+  /** The keychain namespace demo mode uses: the app adds " (demo)" to configuredKeyringService. */
+  readonly keyringService: string;
+  /** Where sign-in is last sent: the app's loopback /start URL. */
+  lastSignInURL = '';
   private seenUrls = 0;
   constructor(
     readonly page: Page,
@@ -63,7 +86,11 @@ export class RunningApp {
     readonly configDir: string,
     readonly urlFile: string,
     readonly logFile: string,
-  ) {}
+    /** OUTLOOK_CONNECT_KEYRING_SERVICE as this test set it: where configured secrets go. */
+    readonly configuredKeyringService: string,
+  ) {
+    this.keyringService = `${configuredKeyringService} (demo)`;
+  }
 
   /** The sign-in URL the app asked the "browser" to open, waiting for a new one. */
   async nextSignInURL(): Promise<string> {
@@ -71,7 +98,8 @@ export class RunningApp {
       const lines = existsSync(this.urlFile) ? readFileSync(this.urlFile, 'utf8').trim().split('\n').filter(Boolean) : [];
       if (lines.length > this.seenUrls) {
         this.seenUrls = lines.length;
-        return lines[lines.length - 1];
+        this.lastSignInURL = lines[lines.length - 1];
+        return this.lastSignInURL;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -97,29 +125,20 @@ export class RunningApp {
     await this.page.screenshot({ path: join(shotsDir, `${name}.png`), animations: 'disabled' });
   }
 
-  /** The keychain item stored under this username, or undefined. */
+  /**
+   * The raw keychain item stored under this username (with the vault's
+   * "ocvault1:…" prefix), or undefined when there is none. Throws when the
+   * keychain cannot be read.
+   */
   keychainValue(username: string, service = this.keyringService): string | undefined {
-    try {
-      return execFileSync('secret-tool', ['lookup', 'service', service, 'username', username], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-    } catch {
-      return undefined; // not found: secret-tool exits 1
-    }
+    const r = secretTool(['lookup', 'service', service, 'username', username]);
+    return r.found ? r.stdout : undefined;
   }
 
   /** How many keychain items the app keeps under its service name. */
   keychainCount(service = this.keyringService): number {
-    try {
-      const out = execFileSync('secret-tool', ['search', '--all', 'service', service], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      return out.split('\n').filter((l) => l.startsWith('[')).length;
-    } catch {
-      return 0;
-    }
+    const r = secretTool(['search', '--all', 'service', service]);
+    return r.stdout.split('\n').filter((l) => l.startsWith('[')).length;
   }
 
   /** Files under the config folder and the app's own output that contain needle. */
@@ -191,6 +210,7 @@ export async function launchApp(page: Page, opts: AppOptions = {}): Promise<Runn
   const logFile = join(dir, 'app.log');
   const controlFile = join(dir, 'control.json');
   const port = await freePort();
+  // The test names the keychain namespace; the app is told, not asked.
   const service = `Outlook Connect e2e ${process.pid}-${port}`;
   const log = openSync(logFile, 'a');
   const proc = spawn(appBinary, ['-assetdir', assetDir, '-devserver', `127.0.0.1:${port}`], {
@@ -206,7 +226,7 @@ export async function launchApp(page: Page, opts: AppOptions = {}): Promise<Runn
     },
     stdio: ['ignore', log, log],
   });
-  const app = new RunningApp(page, proc, dir, configDir, urlFile, logFile);
+  const app = new RunningApp(page, proc, dir, configDir, urlFile, logFile, service);
   try {
     await waitFor('the dev server', async () => ((await fetch(`http://127.0.0.1:${port}/`)).ok ? true : undefined));
     await page.goto(`http://127.0.0.1:${port}/`);
@@ -216,7 +236,9 @@ export async function launchApp(page: Page, opts: AppOptions = {}): Promise<Runn
         existsSync(controlFile) ? JSON.parse(readFileSync(controlFile, 'utf8')) : undefined,
       );
       app.control = new Control(desc.control_url);
-      app.keyringService = desc.keyring_service;
+      if (desc.keyring_service !== app.keyringService) {
+        throw new Error(`the app keeps demo secrets under "${desc.keyring_service}", not "${app.keyringService}"`);
+      }
     }
   } catch (err) {
     await app.stop();
@@ -242,11 +264,11 @@ export interface DemoServices {
   stop(): Promise<void>;
 }
 
-export async function startDemoServices(): Promise<DemoServices> {
-  const dir = mkdtempSync(join(tmpdir(), 'oc-demo-services-'));
-  const bin = join(dir, 'demo-services');
-  execFileSync('go', ['build', '-o', bin, './app/demo/cmd/demo-services'], { cwd: root, stdio: 'inherit' });
-  const proc = spawn(bin, ['-control'], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startDemoServices(args: string[] = []): Promise<DemoServices> {
+  // scripts/e2e.sh builds the binary once for the whole suite.
+  const bin = process.env.E2E_DEMO_SERVICES ?? '';
+  if (!bin) throw new Error('E2E_DEMO_SERVICES is not set: run the suite with scripts/e2e.sh');
+  const proc = spawn(bin, ['-control', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {

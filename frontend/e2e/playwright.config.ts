@@ -11,6 +11,9 @@ export default defineConfig({
   // One app at a time: the app holds a single-instance lock, and the
   // machine has two cores.
   workers: 1,
+  // A stray test.only would silently skip the rest of the suite; focus a
+  // run with arguments instead (make e2e, or scripts/e2e.sh DIR -g 'name').
+  forbidOnly: true,
   fullyParallel: false,
   retries: 0,
   timeout: 90_000,
