@@ -20,7 +20,9 @@ export class Control {
     const res = await fetch(this.url + path, { method: 'POST', body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
   }
-  async calendars(): Promise<{ ID: string; Email: string; Status: string; ClientID: string; SecretFingerprint: string }[]> {
+  async calendars(): Promise<
+    { ID: string; Email: string; Status: string; ClientID: string; SecretFingerprint: string; RefreshTokenFingerprint: string }[]
+  > {
     return (await fetch(this.url + '/calendars')).json();
   }
   /** Injected Recall fault responses not served yet: 0 after a fault fired. */

@@ -101,6 +101,16 @@ type CalendarSnapshot struct {
 	// calendar's oauth_client_secret, so a test can tell which secret the
 	// calendar holds (after a rotation) without the secret being shown.
 	SecretFingerprint string
+	// RefreshTokenFingerprint is the same for oauth_refresh_token, so a
+	// test can tell that a reconnect handed Recall the new sign-in.
+	RefreshTokenFingerprint string
+}
+
+// fingerprint is the first 16 hex digits of a value's SHA-256: enough to
+// tell values apart in a test, useless for recovering them.
+func fingerprint(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Calendars lists every calendar, ordered by id.
@@ -109,10 +119,10 @@ func (s *Server) Calendars() []CalendarSnapshot {
 	defer s.mu.Unlock()
 	out := make([]CalendarSnapshot, 0, len(s.calendars))
 	for _, c := range s.calendars {
-		sum := sha256.Sum256([]byte(c.clientSecret))
 		out = append(out, CalendarSnapshot{
 			ID: c.id, Email: c.email(), Status: c.status, Platform: c.platform, Events: len(c.eventIDs),
-			ClientID: c.clientID, SecretFingerprint: hex.EncodeToString(sum[:8]),
+			ClientID: c.clientID, SecretFingerprint: fingerprint(c.clientSecret),
+			RefreshTokenFingerprint: fingerprint(c.refreshToken),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
