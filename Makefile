@@ -66,7 +66,7 @@ deps-frontend: frontend/node_modules/.package-lock.json ## Install the npm packa
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
 	@echo "==> npm ci"
-	cd frontend && npm ci --no-audit --no-fund
+	cd frontend && npm ci --no-audit --no-fund --engine-strict
 	@touch $@
 
 # --------------------------------------------------------------- build ----
