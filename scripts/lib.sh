@@ -97,6 +97,12 @@ source_date_epoch() {
   }
 }
 
+# pkcs11_engine: OpenSSL's pkcs11 engine as the installed OpenSSL expects it
+# (Debian/Ubuntu package libengine-pkcs11-openssl); prints the path, whether or not it exists.
+pkcs11_engine() {
+  echo "$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')/pkcs11.so"
+}
+
 # releasetool: builds tools/release (winget/cask generation, schema and workflow checks, the
 # test time-stamping server) into .tools/bin and prints its path. Its own module, so the app's
 # go.mod stays free of release-only dependencies.

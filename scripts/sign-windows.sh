@@ -48,11 +48,7 @@ case "$WINDOWS_SIGN_TIMESTAMP_URL" in
 esac
 need_apt osslsigncode osslsigncode openssl openssl
 
-engine="${WINDOWS_SIGN_PKCS11_ENGINE:-}"
-if [ -z "$engine" ]; then
-  enginesdir="$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')"
-  engine="$enginesdir/pkcs11.so"
-fi
+engine="${WINDOWS_SIGN_PKCS11_ENGINE:-$(pkcs11_engine)}"
 [ -f "$engine" ] || die "OpenSSL's pkcs11 engine is missing ($engine): install libengine-pkcs11-openssl"
 
 work="$(mktemp -d)"

@@ -28,8 +28,8 @@ for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libso
   [ -f "$m" ] && { MODULE="$m"; break; }
 done
 [ -n "$MODULE" ] || die "libsofthsm2.so not found"
-enginesdir="$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')"
-[ -f "$enginesdir/pkcs11.so" ] || need_apt_pkgs libengine-pkcs11-openssl
+ENGINE="$(pkcs11_engine)"
+[ -f "$ENGINE" ] || need_apt_pkgs libengine-pkcs11-openssl
 
 mkdir -p "$DIR/tokens"
 DIR="$(realpath "$DIR")"
@@ -64,7 +64,7 @@ engines = engine_section
 pkcs11 = pkcs11_section
 [pkcs11_section]
 engine_id = pkcs11
-dynamic_path = $enginesdir/pkcs11.so
+dynamic_path = $ENGINE
 MODULE_PATH = $MODULE
 init = 0
 CONF
