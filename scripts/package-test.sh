@@ -448,8 +448,7 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
       check "verification rejects a file changed after signing" bash -c \
         "! bash '$ROOT/scripts/verify-windows-signature.sh' '$S/tampered.exe' 2>/dev/null"
       printf '%s' "$WINDOWS_SIGN_PKCS11_PIN" >"$S/pin"
-      osslsigncode sign -pkcs11engine "$(pkcs11_engine)" \
-        -pkcs11module "$WINDOWS_SIGN_PKCS11_MODULE" -key "$WINDOWS_SIGN_PKCS11_KEY" \
+      osslsigncode sign -pkcs11module "$WINDOWS_SIGN_PKCS11_MODULE" -key "$WINDOWS_SIGN_PKCS11_KEY" \
         -readpass "$S/pin" -certs "$WINDOWS_SIGN_CERT" -h sha256 -in "$EXE" -out "$S/no-ts.exe" >/dev/null 2>&1
       check "verification rejects a signature without an RFC 3161 timestamp" bash -c \
         "test -s '$S/no-ts.exe' && ! bash '$ROOT/scripts/verify-windows-signature.sh' '$S/no-ts.exe' 2>/dev/null"

@@ -17,8 +17,9 @@
 #   WINDOWS_SIGN_CERT            the signing certificate and its intermediates, PEM, leaf first:
 #                                a file path or the PEM text itself
 #   WINDOWS_SIGN_TIMESTAMP_URL   RFC 3161 time-stamping server (required)
-#   WINDOWS_SIGN_PKCS11_ENGINE   OpenSSL's pkcs11 engine (default: found in OpenSSL's ENGINESDIR;
-#                                Debian/Ubuntu package libengine-pkcs11-openssl)
+#   WINDOWS_SIGN_PKCS11_ENGINE   path of OpenSSL's pkcs11 engine, only if it is not the one in
+#                                OpenSSL's ENGINESDIR (Debian/Ubuntu: libengine-pkcs11-openssl),
+#                                which osslsigncode loads by its id by default
 #   WINDOWS_SIGN_DESCRIPTION     default "Outlook Connect"
 #   WINDOWS_SIGN_URL             "more info" URL Windows shows in the UAC prompt
 #
@@ -48,8 +49,15 @@ case "$WINDOWS_SIGN_TIMESTAMP_URL" in
 esac
 need_apt osslsigncode osslsigncode openssl openssl
 
-engine="${WINDOWS_SIGN_PKCS11_ENGINE:-$(pkcs11_engine)}"
-[ -f "$engine" ] || die "OpenSSL's pkcs11 engine is missing ($engine): install libengine-pkcs11-openssl"
+# osslsigncode loads the engine by id unless given a path; 2.5 (Debian 12) fails to load it by
+# path ("bad engine id"), so a path is passed only when one is configured.
+engine_args=()
+if [ -n "${WINDOWS_SIGN_PKCS11_ENGINE:-}" ]; then
+  [ -f "$WINDOWS_SIGN_PKCS11_ENGINE" ] || die "WINDOWS_SIGN_PKCS11_ENGINE=$WINDOWS_SIGN_PKCS11_ENGINE does not exist"
+  engine_args=(-pkcs11engine "$WINDOWS_SIGN_PKCS11_ENGINE")
+else
+  [ -f "$(pkcs11_engine)" ] || die "OpenSSL's pkcs11 engine is missing ($(pkcs11_engine)): install libengine-pkcs11-openssl"
+fi
 
 work="$(mktemp -d)"
 chmod 700 "$work"
@@ -75,7 +83,7 @@ for f in "$@"; do
     osslsigncode remove-signature -in "$f" -out "$work/unsigned.exe" >/dev/null
     src="$work/unsigned.exe"
   fi
-  if ! osslsigncode sign -pkcs11engine "$engine" -pkcs11module "$WINDOWS_SIGN_PKCS11_MODULE" \
+  if ! osslsigncode sign "${engine_args[@]}" -pkcs11module "$WINDOWS_SIGN_PKCS11_MODULE" \
       -key "$WINDOWS_SIGN_PKCS11_KEY" -readpass "$work/pin" -certs "$cert" \
       -n "${WINDOWS_SIGN_DESCRIPTION:-$PRODUCT_NAME}" "${url_args[@]}" -h sha256 \
       -ts "$WINDOWS_SIGN_TIMESTAMP_URL" -in "$src" -out "$out" >"$work/log" 2>&1; then
