@@ -26,7 +26,8 @@ LDFLAGS := -X main.version=$(VERSION)
 BUILD_PACKAGES := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xdg-utils
 TEST_PACKAGES  := xvfb xauth x11-utils imagemagick dbus gnome-keyring libsecret-tools \
                   chromium nsis desktop-file-utils rpm file fonts-dejavu-core \
-                  osslsigncode 7zip shellcheck librsvg2-bin
+                  osslsigncode 7zip shellcheck librsvg2-bin \
+                  softhsm2 opensc libengine-pkcs11-openssl appstream
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The installer of missing Debian packages, also used by scripts/run-app.sh;
@@ -73,7 +74,7 @@ deps-frontend: version-check frontend/node_modules/.package-lock.json ## Install
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
 	@echo "==> npm ci"
-	cd frontend && npm ci --no-audit --no-fund
+	cd frontend && npm ci --no-audit --no-fund --engine-strict
 	@touch $@
 
 # --------------------------------------------------------------- build ----
@@ -105,7 +106,7 @@ bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound
 # ---------------------------------------------------------------- test ----
 
 .PHONY: test
-test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test workflows-check ## Everything CI checks
+test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test release-tools-test workflows-check ## Everything CI checks
 	@echo "make test: all checks passed"
 
 .PHONY: lint
@@ -161,7 +162,7 @@ e2e: deps-frontend ## Playwright end-to-end tests against the dev binary in demo
 	bash .ci/keyring-session.sh bash scripts/e2e.sh $(ARTIFACTS)
 
 .PHONY: package
-package: deps ## Linux .deb/.rpm, Windows installer, SHA256SUMS into build/bin/
+package: deps ## Linux .deb/.rpm, Windows installers, SHA256SUMS into build/dist/
 	WAILS=$(WAILS) VERSION=$(VERSION) PROFILE=$(PROFILE) bash scripts/package.sh
 
 .PHONY: package-test
@@ -172,11 +173,19 @@ package-test: ## Check every package artifact (contents, install/remove, signing
 first-run-check: ## make run in a fresh clone, no display: window titled by the frontend, clean exit (.ci/run)
 	bash scripts/first-run-check.sh $(ARTIFACTS)
 
+.PHONY: release-tools-test
+release-tools-test: ## Tests of tools/release (winget, cask, workflow rules, test TSA)
+	cd tools/release && go vet ./... && go test -race -count=1 ./...
+
+.PHONY: sbom
+sbom: deps-frontend ## CycloneDX SBOMs (Go modules per platform, npm packages) into build/sbom/
+	bash scripts/sbom.sh
+
 .PHONY: workflows-check
-workflows-check: ## actionlint over .github/workflows
+workflows-check: ## actionlint and the release rules over .github/workflows
 	bash scripts/lint-workflows.sh
 
 .PHONY: clean
 clean: ## Remove build output and test artifacts
-	rm -rf build/bin $(ARTIFACTS)
+	rm -rf build/bin build/dist build/stage build/sbom $(ARTIFACTS)
 	find frontend/dist -mindepth 1 ! -name .gitkeep -delete

@@ -2,6 +2,10 @@ module github.com/outlookconnect/outlook-connect
 
 go 1.26.0
 
+// Releases and development build with the same Go patch release (issue 16); a
+// newer local Go also satisfies it, an older one fetches this one (GOTOOLCHAIN=auto).
+toolchain go1.26.8
+
 require (
 	filippo.io/age v1.3.2
 	github.com/godbus/dbus/v5 v5.2.2

@@ -11,9 +11,11 @@ export PATH="$TOOLS_BIN:$PATH:$GOPATH_BIN"
 # Pinned tool versions (bump deliberately, in one place), and names the scripts share.
 NFPM_VERSION="v2.45.2"
 ACTIONLINT_VERSION="v1.7.12"
+CYCLONEDX_GOMOD_VERSION="v1.10.0"
 WAILS_VERSION="v2.16.0"
 APP_NAME="outlook-connect"
 PRODUCT_NAME="Outlook Connect"
+DEFAULT_PROJECT_URL="https://github.com/outlookconnect/outlook-connect"
 
 log()  { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 ok()   { printf '\033[1;32m ok\033[0m %s\n' "$*" >&2; }
@@ -85,3 +87,28 @@ require_file() {
 }
 
 human_size() { du -h "$1" | cut -f1; }
+
+# source_date_epoch: the time every timestamp inside a package gets, so two builds of one
+# commit are byte-identical: the commit's time (reproducible-builds.org/specs/source-date-epoch).
+source_date_epoch() {
+  git -C "$ROOT" log -1 --format=%ct 2>/dev/null || {
+    warn "not a git checkout: SOURCE_DATE_EPOCH falls back to build/VERSION's modification time"
+    stat -c %Y "$ROOT/build/VERSION"
+  }
+}
+
+# pkcs11_engine: OpenSSL's pkcs11 engine as the installed OpenSSL expects it
+# (Debian/Ubuntu package libengine-pkcs11-openssl); prints the path, whether or not it exists.
+pkcs11_engine() {
+  echo "$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')/pkcs11.so"
+}
+
+# releasetool: builds tools/release (winget/cask generation, schema and workflow checks, the
+# test time-stamping server) into .tools/bin and prints its path. Its own module, so the app's
+# go.mod stays free of release-only dependencies.
+releasetool() {
+  mkdir -p "$TOOLS_BIN"
+  (cd "$ROOT/tools/release" && go build -trimpath -o "$TOOLS_BIN/releasetool" .) >&2 \
+    || die "could not build tools/release"
+  echo "$TOOLS_BIN/releasetool"
+}

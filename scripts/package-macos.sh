@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# macOS release build, run on a Mac (the release workflow's macos-latest job; Wails cannot
-# cross-compile to macOS). Produces build/bin/outlook-connect-<version>-macos-universal.dmg.
+# macOS release steps, run on a Mac (Wails cannot cross-compile to macOS). Split so that only
+# the signing step ever sees a signing secret:
 #
-#   bash scripts/package-macos.sh
+#   bash scripts/package-macos.sh build         universal .app, both architectures checked with
+#                                               lipo; zipped (ditto) into build/stage/macos/
+#                                               (no secrets: the build job)
+#   bash scripts/package-macos.sh sign          from that zip: codesign (hardened runtime, secure
+#                                               timestamp, inside-out, no --deep), notarise and
+#                                               staple the app, build the DMG, sign it, notarise
+#                                               and staple the DMG itself, check with spctl
+#                                               -> build/dist/outlook-connect-<ver>-macos-universal.dmg
+#   bash scripts/package-macos.sh dmg-unsigned  an UNSIGNED DMG for tests and manual runs that ask
+#                                               for one (ALLOW_UNSIGNED=1 required)
+#                                               -> build/dist/outlook-connect-<ver>-macos-universal-unsigned.dmg
 #
-# Signing and notarisation happen only when all of these are set (else an unsigned DMG is made,
-# which Gatekeeper blocks until the user allows it; see build/README-install.md):
-#   APPLE_SIGN_P12_BASE64     base64 of the "Developer ID Application" certificate + key (.p12)
-#   APPLE_SIGN_P12_PASSWORD   its password
-#   APPLE_SIGN_IDENTITY       e.g. "Developer ID Application: Example Ltd (TEAMID1234)"
-#   APPLE_ID, APPLE_TEAM_ID, APPLE_APP_PASSWORD   notarytool credentials (app-specific password)
+# `sign` fails, naming what is missing, unless all of these are set:
+#   APPLE_SIGN_P12_BASE64, APPLE_SIGN_P12_PASSWORD   "Developer ID Application" certificate + key
+#   APPLE_SIGN_IDENTITY      e.g. "Developer ID Application: Example Ltd (TEAMID1234)"
+#   and notarisation credentials, either an App Store Connect API key (preferred):
+#   APPLE_NOTARY_KEY_P8_BASE64, APPLE_NOTARY_KEY_ID, APPLE_NOTARY_ISSUER_ID
+#   or an Apple ID: APPLE_ID, APPLE_TEAM_ID, APPLE_APP_PASSWORD (app-specific password)
 # VERSION overrides the version as in scripts/version.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,54 +28,133 @@ cd "$ROOT"
 log()  { printf '==> %s\n' "$*" >&2; }
 die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(uname -s)" = Darwin ] || die "this script runs on macOS only"
+[ $# -eq 1 ] || die "usage: package-macos.sh build|sign|dmg-unsigned"
 
 WAILS_VERSION="v2.16.0"
 PRODUCT_NAME="Outlook Connect"
-VERSION_FULL="$(bash scripts/version.sh)"
-VERSION_NUM="$(bash scripts/version.sh --numeric)"
-APP="build/bin/$PRODUCT_NAME.app"
-DMG="build/bin/outlook-connect-$VERSION_FULL-macos-universal.dmg"
+APP_NAME="outlook-connect"
+STAGE="build/stage/macos"
+APP_ZIP="$STAGE/$APP_NAME-app.zip"
+DIST="build/dist"
 WORK="$(mktemp -d)"
 KEYCHAIN=""
 WAILS_JSON_BACKUP=""
 
 cleanup() {
-  if [ -n "$KEYCHAIN" ]; then
-    security delete-keychain "$KEYCHAIN" >/dev/null 2>&1 || true
-  fi
+  if [ -n "$KEYCHAIN" ]; then security delete-keychain "$KEYCHAIN" >/dev/null 2>&1 || true; fi
   if [ -n "$WAILS_JSON_BACKUP" ]; then cp "$WAILS_JSON_BACKUP" wails.json; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-WAILS="${WAILS:-$(go env GOPATH)/bin/wails}"
-if ! "$WAILS" version 2>/dev/null | grep -q "^$WAILS_VERSION"; then
-  log "Installing the Wails CLI $WAILS_VERSION"
-  go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
-  WAILS="$(go env GOPATH)/bin/wails"
-fi
+# Both architectures, each a real Mach-O slice (lipo -verify_arch fails on a missing one).
+check_universal() {
+  local bin="$1/Contents/MacOS/$APP_NAME"
+  [ -x "$bin" ] || die "$bin is missing"
+  lipo -verify_arch x86_64 arm64 "$bin" || die "$bin is not universal: $(lipo -archs "$bin")"
+  log "lipo: $(lipo -archs "$bin")"
+}
 
-# Info.plist takes CFBundleVersion from wails.json info.productVersion (numeric X.Y.Z).
-WAILS_JSON_BACKUP="$WORK/wails.json"
-cp wails.json "$WAILS_JSON_BACKUP"
-node -e '
-  const fs=require("fs"); const j=JSON.parse(fs.readFileSync("wails.json","utf8"));
-  j.info=j.info||{}; j.info.productVersion=process.argv[1];
-  fs.writeFileSync("wails.json", JSON.stringify(j,null,2)+"\n");' "$VERSION_NUM"
+cmd_build() {
+  local version_full version_num wails
+  version_full="$(bash scripts/version.sh)"
+  version_num="$(bash scripts/version.sh --numeric)"
+  wails="${WAILS:-$(go env GOPATH)/bin/wails}"
+  if ! "$wails" version 2>/dev/null | grep -q "^$WAILS_VERSION"; then
+    log "Installing the Wails CLI $WAILS_VERSION"
+    go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
+    wails="$(go env GOPATH)/bin/wails"
+  fi
+  # Info.plist takes CFBundleVersion from wails.json info.productVersion (numeric X.Y.Z).
+  WAILS_JSON_BACKUP="$WORK/wails.json"
+  cp wails.json "$WAILS_JSON_BACKUP"
+  node -e '
+    const fs=require("fs"); const j=JSON.parse(fs.readFileSync("wails.json","utf8"));
+    j.info=j.info||{}; j.info.productVersion=process.argv[1];
+    fs.writeFileSync("wails.json", JSON.stringify(j,null,2)+"\n");' "$version_num"
+  log "Building $PRODUCT_NAME $version_full (darwin/universal)"
+  "$wails" build -clean -skipbindings -m -trimpath -platform darwin/universal -ldflags "-X main.version=$version_full"
+  local app="build/bin/$PRODUCT_NAME.app"
+  [ -d "$app" ] || die "wails build produced no $app" # it exits 0 when it builds nothing
+  check_universal "$app"
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE"
+  ditto -c -k --keepParent "$app" "$APP_ZIP"
+  printf 'VERSION_FULL=%s\n' "$version_full" >"$STAGE/stage.env"
+  log "Staged $APP_ZIP (unsigned)"
+}
 
-log "Building $PRODUCT_NAME $VERSION_FULL (darwin/universal)"
-"$WAILS" build -clean -skipbindings -m -trimpath -platform darwin/universal -ldflags "-X main.version=$VERSION_FULL"
-# Wails exits 0 even when it builds nothing for a platform: check the bundle.
-[ -x "$APP/Contents/MacOS/outlook-connect" ] || die "wails build produced no $APP"
-lipo -archs "$APP/Contents/MacOS/outlook-connect" | grep -q arm64 || die "the binary is not universal"
+# unstage: the staged app, unpacked into $WORK; prints its path.
+unstage() {
+  [ -s "$APP_ZIP" ] || die "$APP_ZIP is missing: run 'package-macos.sh build' first"
+  ditto -x -k "$APP_ZIP" "$WORK/app"
+  local app="$WORK/app/$PRODUCT_NAME.app"
+  check_universal "$app"
+  echo "$app"
+}
 
-SIGN=0
-if [ -n "${APPLE_SIGN_P12_BASE64:-}" ] && [ -n "${APPLE_SIGN_IDENTITY:-}" ]; then
-  SIGN=1
-fi
+make_dmg() { # APP DMG
+  local stage="$WORK/dmg"
+  rm -rf "$stage"
+  mkdir -p "$stage" "$(dirname "$2")"
+  ditto "$1" "$stage/$PRODUCT_NAME.app"
+  ln -s /Applications "$stage/Applications"
+  rm -f "$2"
+  hdiutil create -volname "$PRODUCT_NAME" -srcfolder "$stage" -fs HFS+ -format UDZO -ov "$2" >/dev/null
+  hdiutil verify "$2" >/dev/null
+}
 
-if [ "$SIGN" = 1 ]; then
+version_of_stage() { sed -n 's/^VERSION_FULL=//p' "$STAGE/stage.env"; }
+
+cmd_dmg_unsigned() {
+  [ "${ALLOW_UNSIGNED:-}" = 1 ] || die "refusing to make an unsigned DMG without ALLOW_UNSIGNED=1"
+  local app dmg
+  app="$(unstage)"
+  dmg="$DIST/$APP_NAME-$(version_of_stage)-macos-universal-unsigned.dmg"
+  make_dmg "$app" "$dmg"
+  echo "::warning::$(basename "$dmg") is NOT signed or notarised: for tests only, Gatekeeper blocks it"
+  log "Done: $dmg"
+}
+
+notarise() { # FILE (a .zip or .dmg)
+  local out id status
+  out="$WORK/notary-$(basename "$1").json"
+  local creds=()
+  if [ -n "${APPLE_NOTARY_KEY_P8_BASE64:-}" ]; then
+    printf '%s' "$APPLE_NOTARY_KEY_P8_BASE64" | base64 --decode >"$WORK/AuthKey.p8"
+    creds=(--key "$WORK/AuthKey.p8" --key-id "$APPLE_NOTARY_KEY_ID" --issuer "$APPLE_NOTARY_ISSUER_ID")
+  else
+    creds=(--apple-id "$APPLE_ID" --team-id "$APPLE_TEAM_ID" --password "$APPLE_APP_PASSWORD")
+  fi
+  log "Notarising $(basename "$1") (xcrun notarytool submit --wait)"
+  xcrun notarytool submit "$1" "${creds[@]}" --wait --timeout 45m --output-format json >"$out" || true
+  id="$(plutil -extract id raw -o - "$out" 2>/dev/null || true)"
+  status="$(plutil -extract status raw -o - "$out" 2>/dev/null || true)"
+  if [ "$status" != Accepted ]; then
+    cat "$out" >&2
+    [ -z "$id" ] || xcrun notarytool log "$id" "${creds[@]}" >&2 || true
+    die "notarisation of $(basename "$1") was not accepted (status: ${status:-none})"
+  fi
+  log "Notarisation accepted ($id)"
+}
+
+cmd_sign() {
+  local missing=() v
+  for v in APPLE_SIGN_P12_BASE64 APPLE_SIGN_P12_PASSWORD APPLE_SIGN_IDENTITY; do
+    [ -n "${!v:-}" ] || missing+=("$v")
+  done
+  if [ -n "${APPLE_NOTARY_KEY_P8_BASE64:-}" ]; then
+    for v in APPLE_NOTARY_KEY_ID APPLE_NOTARY_ISSUER_ID; do [ -n "${!v:-}" ] || missing+=("$v"); done
+  else
+    for v in APPLE_ID APPLE_TEAM_ID APPLE_APP_PASSWORD; do [ -n "${!v:-}" ] || missing+=("$v"); done
+  fi
+  [ ${#missing[@]} -eq 0 ] || die "cannot sign and notarise: not set: ${missing[*]} (an unsigned DMG comes only from a manual run that asks for it)"
+
   set +x # secrets below
+  local app dmg kc_pass
+  app="$(unstage)"
+  dmg="$DIST/$APP_NAME-$(version_of_stage)-macos-universal.dmg"
+
   log "Importing the signing certificate into a temporary keychain"
   KEYCHAIN="$WORK/signing.keychain-db"
   kc_pass="$(openssl rand -hex 24)"
@@ -73,45 +162,48 @@ if [ "$SIGN" = 1 ]; then
   security set-keychain-settings -lut 3600 "$KEYCHAIN"
   security unlock-keychain -p "$kc_pass" "$KEYCHAIN"
   printf '%s' "$APPLE_SIGN_P12_BASE64" | base64 --decode >"$WORK/cert.p12"
-  security import "$WORK/cert.p12" -k "$KEYCHAIN" -P "${APPLE_SIGN_P12_PASSWORD:-}" \
-    -T /usr/bin/codesign -T /usr/bin/security >/dev/null
+  security import "$WORK/cert.p12" -k "$KEYCHAIN" -P "$APPLE_SIGN_P12_PASSWORD" -T /usr/bin/codesign >/dev/null
   rm -f "$WORK/cert.p12"
   security set-key-partition-list -S apple-tool:,apple:,codesign: -s -k "$kc_pass" "$KEYCHAIN" >/dev/null
   # Search the temporary keychain first, keep the user's keychains after it.
   # shellcheck disable=SC2046
   security list-keychains -d user -s "$KEYCHAIN" $(security list-keychains -d user | tr -d '"')
 
-  log "Signing $APP (hardened runtime, secure timestamp)"
-  codesign --deep --force --options runtime --timestamp --keychain "$KEYCHAIN" \
-    -s "$APPLE_SIGN_IDENTITY" "$APP"
-  codesign --verify --deep --strict --verbose=2 "$APP"
+  local sign=(codesign --force --options runtime --timestamp --keychain "$KEYCHAIN" -s "$APPLE_SIGN_IDENTITY")
+  # Inside-out, without --deep (Apple: --deep is for verifying, not signing): first any nested
+  # code (frameworks, helpers, plug-ins, dylibs), then the bundle, which seals its main executable.
+  local nested
+  while IFS= read -r -d '' nested; do
+    log "Signing nested code: ${nested#"$app"/}"
+    "${sign[@]}" "$nested"
+  done < <(find "$app/Contents" -depth \( -name '*.framework' -o -name '*.app' -o -name '*.xpc' -o -name '*.dylib' -o -name '*.bundle' \) -print0)
+  log "Signing $PRODUCT_NAME.app (hardened runtime, secure timestamp)"
+  "${sign[@]}" "$app"
+  codesign --verify --deep --strict --verbose=2 "$app"
+  codesign -dv --verbose=2 "$app" 2>&1 | grep -E '^(Authority|TeamIdentifier|Timestamp|Runtime)' >&2 || true
 
-  if [ -n "${APPLE_ID:-}" ] && [ -n "${APPLE_TEAM_ID:-}" ] && [ -n "${APPLE_APP_PASSWORD:-}" ]; then
-    log "Notarising (xcrun notarytool submit --wait)"
-    ditto -c -k --keepParent "$APP" "$WORK/app.zip"
-    xcrun notarytool submit "$WORK/app.zip" --apple-id "$APPLE_ID" --team-id "$APPLE_TEAM_ID" \
-      --password "$APPLE_APP_PASSWORD" --wait --timeout 30m | tee "$WORK/notary.log"
-    grep -q 'status: Accepted' "$WORK/notary.log" || die "notarisation was not accepted (see the log above; 'xcrun notarytool log <id>' shows why)"
-    xcrun stapler staple "$APP"
-    xcrun stapler validate "$APP"
-    spctl --assess --type execute --verbose=2 "$APP"
-  else
-    echo "::warning::Signed but NOT notarised: APPLE_ID / APPLE_TEAM_ID / APPLE_APP_PASSWORD missing"
-  fi
-else
-  echo "::warning::macOS build is NOT signed or notarised (signing secrets missing); Gatekeeper will warn users"
-fi
+  # The app is notarised and stapled on its own too, so a copy dragged out of the DMG opens
+  # without a network check.
+  ditto -c -k --keepParent "$app" "$WORK/app.zip"
+  notarise "$WORK/app.zip"
+  xcrun stapler staple "$app"
+  xcrun stapler validate "$app"
 
-log "Creating $DMG"
-stage="$WORK/dmg"
-mkdir -p "$stage"
-ditto "$APP" "$stage/$PRODUCT_NAME.app"
-ln -s /Applications "$stage/Applications"
-rm -f "$DMG"
-hdiutil create -volname "$PRODUCT_NAME" -srcfolder "$stage" -fs HFS+ -format UDZO -ov "$DMG"
-if [ "$SIGN" = 1 ]; then
-  codesign --force --timestamp --keychain "$KEYCHAIN" -s "$APPLE_SIGN_IDENTITY" "$DMG"
-fi
-[ -s "$DMG" ] || die "no DMG produced"
-hdiutil verify "$DMG"
-log "Done: $DMG ($(du -h "$DMG" | cut -f1))"
+  log "Creating, signing, notarising and stapling $(basename "$dmg")"
+  make_dmg "$app" "$dmg"
+  codesign --force --timestamp --keychain "$KEYCHAIN" -s "$APPLE_SIGN_IDENTITY" "$dmg"
+  notarise "$dmg"
+  xcrun stapler staple "$dmg"
+  xcrun stapler validate "$dmg"
+  # What Gatekeeper does when a person opens the downloaded DMG, and the app inside it.
+  spctl --assess --type open --context context:primary-signature --verbose=2 "$dmg"
+  spctl --assess --type execute --verbose=2 "$app"
+  log "Done: $dmg"
+}
+
+case "$1" in
+  build) cmd_build ;;
+  sign) cmd_sign ;;
+  dmg-unsigned) cmd_dmg_unsigned ;;
+  *) die "unknown step $1 (build, sign or dmg-unsigned)" ;;
+esac

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Checks the artifacts that scripts/package.sh left in build/bin/ (`make package-test`).
+# Checks the release files that scripts/package.sh left in build/dist/ (`make package-test`).
 #
 #   bash scripts/package.sh && bash scripts/package-test.sh
 #
-# What it checks: every artifact exists, SHA256SUMS verifies; .deb control fields and contents;
-# the .deb unpacks (dpkg-deb -x) with a valid desktop file and correctly sized icons; a real
-# dpkg -i / --purge round trip leaves no file behind (root or passwordless sudo only, and only
-# if outlook-connect is not already installed); .rpm requires and file list; the Windows exe is
-# a PE32+ GUI binary with the right version resource; both installers unpack (7-Zip) to exactly
-# that exe plus an uninstaller; Authenticode signing with a throwaway self-signed certificate
-# verifies, including the exe and uninstaller INSIDE a freshly built installer; the installed
-# (or unpacked) Linux binary starts under Xvfb and stays up (screenshot in test-artifacts/).
+# What it checks: build/dist holds exactly the expected release files, none with a "~" or any
+# other character GitHub rewrites, and SHA256SUMS lists exactly them with matching digests;
+# the .deb and .rpm are reproducible (packaged again from the same binary: byte-identical);
+# .deb control fields and contents, AppStream metainfo (appstreamcli validate), the scalable SVG
+# icon, PNG icons without date chunks; a real dpkg -i / --purge round trip leaves no file behind
+# (root or passwordless sudo only, and only if outlook-connect is not already installed); .rpm
+# requirements by soname and file list; Windows file versions (distinct per release candidate)
+# and product versions; both installers unpack (7-Zip) to exactly the staged exe and
+# uninstaller; the installer script's rules (install folder kept, downgrade refused, WebView2
+# failure is an error, only this session's copies stopped, start-at-login entry removed); the
+# signing round trip through the release code path (scripts/windows-installers.sh with a key
+# generated inside a SoftHSM token, RFC 3161 timestamps from a loopback TSA), verified for chain
+# and timestamp, including the exe and uninstaller INSIDE the installers, and shown to reject a
+# foreign root, a missing timestamp and a changed byte; winget manifests generated from the
+# installers validate against the official schema; the installed (or unpacked) Linux binary
+# starts under Xvfb and stays up (screenshot in test-artifacts/).
 #
 # Environment: KEEP_INSTALLED=1 skips the purge; SKIP_XVFB=1 skips the start check;
 #              SKIP_WINDOWS=1 / SKIP_LINUX=1 as for package.sh.
@@ -21,6 +29,8 @@ cd "$ROOT"
 
 T0=$SECONDS
 BIN_DIR="$ROOT/build/bin"
+DIST="$ROOT/build/dist"
+STAGE="$ROOT/build/stage/windows"
 ART_DIR="$ROOT/test-artifacts/package"
 WORK="$(mktemp -d)"
 INSTALLED_BY_US=0
@@ -31,6 +41,7 @@ cleanup() {
   if [ "$INSTALLED_BY_US" = 1 ] && [ "${KEEP_INSTALLED:-}" != 1 ]; then
     $SUDO dpkg --purge "$APP_NAME" >/dev/null 2>&1 || true
   fi
+  [ ! -d "$WORK/kit" ] || bash "$ROOT/scripts/signing-test-kit.sh" stop "$WORK/kit"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -52,12 +63,15 @@ mkdir -p "$ART_DIR"
 [ -s "$BIN_DIR/package.env" ] || die "build/bin/package.env is missing: run scripts/package.sh (make package) first"
 VERSION_FULL="$(sed -n 's/^VERSION_FULL=//p' "$BIN_DIR/package.env")"
 VERSION_NUM="$(sed -n 's/^VERSION_NUM=//p' "$BIN_DIR/package.env")"
-if [ -z "$VERSION_FULL" ] || [ -z "$VERSION_NUM" ]; then die "build/bin/package.env has no version"; fi
+FILE_VERSION="$(sed -n 's/^FILE_VERSION=//p' "$BIN_DIR/package.env")"
+PKG_EPOCH="$(sed -n 's/^SOURCE_DATE_EPOCH=//p' "$BIN_DIR/package.env")"
+STAGE_ONLY="$(sed -n 's/^STAGE_ONLY=//p' "$BIN_DIR/package.env")"
+if [ -z "$VERSION_FULL" ] || [ -z "$VERSION_NUM" ] || [ -z "$FILE_VERSION" ]; then die "build/bin/package.env has no version"; fi
 # Test what was built, unless told otherwise.
 SKIP_LINUX="${SKIP_LINUX:-$(sed -n 's/^SKIP_LINUX=//p' "$BIN_DIR/package.env")}"
 SKIP_WINDOWS="${SKIP_WINDOWS:-$(sed -n 's/^SKIP_WINDOWS=//p' "$BIN_DIR/package.env")}"
 need_apt file file dpkg-deb dpkg rpm rpm desktop-file-validate desktop-file-utils identify imagemagick \
-  openssl openssl strings binutils
+  openssl openssl strings binutils appstreamcli appstream
 [ "${SKIP_WINDOWS:-}" = 1 ] || need_apt osslsigncode osslsigncode makensis nsis
 # 7-Zip unpacks NSIS installers; Debian 12's 7zip package names it 7zz, newer ones 7z.
 SEVENZIP="$(command -v 7zz || command -v 7z || true)"
@@ -67,29 +81,42 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -z "$SEVENZIP" ]; then
 fi
 [ "${SKIP_XVFB:-}" = 1 ] || need_apt xvfb-run xvfb xauth xauth import imagemagick xwininfo x11-utils dbus-run-session dbus
 
-DEB_VERSION="${VERSION_FULL/-/\~}-1" # nfpm: 1.2.3-rc.1 -> 1.2.3~rc.1, release 1
+DEB_VERSION="${VERSION_FULL/-/\~}-1" # inside the package 1.2.3-rc.1 is 1.2.3~rc.1 (sorts first)
 log "Testing artifacts for version $VERSION_FULL"
 
-DEB="$BIN_DIR/${APP_NAME}_${DEB_VERSION}_amd64.deb"
-RPM="$BIN_DIR/${APP_NAME}-${VERSION_FULL/-/\~}-1.x86_64.rpm"
+DEB="$DIST/$APP_NAME-$VERSION_FULL-linux-amd64.deb"
+RPM="$DIST/$APP_NAME-$VERSION_FULL-linux-x86_64.rpm"
 EXE="$BIN_DIR/$APP_NAME.exe"
-INST_MACHINE="$BIN_DIR/$APP_NAME-$VERSION_FULL-windows-amd64-installer.exe"
-INST_USER="$BIN_DIR/$APP_NAME-$VERSION_FULL-windows-amd64-user-installer.exe"
+INST_MACHINE="$DIST/$APP_NAME-$VERSION_FULL-windows-amd64-installer.exe"
+INST_USER="$DIST/$APP_NAME-$VERSION_FULL-windows-amd64-user-installer.exe"
 
-# --- Artifacts and checksums ------------------------------------------------------------------
-section "Artifacts"
-expected=("$BIN_DIR/SHA256SUMS")
-[ "${SKIP_LINUX:-}" = 1 ] || expected+=("$BIN_DIR/$APP_NAME" "$DEB" "$RPM")
-[ "${SKIP_WINDOWS:-}" = 1 ] || expected+=("$EXE" "$INST_MACHINE" "$INST_USER")
+# --- Release files and checksums --------------------------------------------------------------
+section "Release files (build/dist)"
+expected=()
+[ "${SKIP_LINUX:-}" = 1 ] || expected+=("$DEB" "$RPM")
+[ "${SKIP_WINDOWS:-}" = 1 ] || [ "$STAGE_ONLY" = 1 ] || expected+=("$INST_MACHINE" "$INST_USER")
 for f in "${expected[@]}"; do
   if [ -s "$f" ]; then pass "exists: $(basename "$f") ($(human_size "$f"))"; else fail "missing or empty: ${f#"$ROOT"/}"; fi
 done
-check "SHA256SUMS verifies" bash -c "cd '$BIN_DIR' && sha256sum -c --strict SHA256SUMS"
-for f in "${expected[@]}"; do
-  case "$f" in *.deb|*.rpm|*installer.exe)
-    check "SHA256SUMS lists $(basename "$f")" grep -q " $(basename "$f")\$" "$BIN_DIR/SHA256SUMS" ;;
-  esac
-done
+check "build/dist holds exactly the expected release files and SHA256SUMS" bash -c "
+  diff <(cd '$DIST' && ls -A | LC_ALL=C sort) <( (printf '%s\n' SHA256SUMS; for f in ${expected[*]@Q}; do basename \"\$f\"; done) | LC_ALL=C sort)"
+check "SHA256SUMS lists exactly the files in build/dist, digests match" bash "$ROOT/scripts/checksums.sh" check "$DIST"
+check "no release or staged file name contains '~'" bash -c "! find '$DIST' \$([ -d '$STAGE' ] && echo '$STAGE') -name '*~*' | grep ."
+# The guard itself: a stale file or a "~" name must stop checksums.sh.
+mkdir -p "$WORK/dist-copy"
+cp "$DIST"/* "$WORK/dist-copy/"
+echo stale >"$WORK/dist-copy/$APP_NAME-0.0.1-windows-amd64-installer.exe"
+check "checksums.sh check rejects a file SHA256SUMS does not list" bash -c "! bash '$ROOT/scripts/checksums.sh' check '$WORK/dist-copy' 2>/dev/null"
+rm -f "$WORK/dist-copy/$APP_NAME-0.0.1-windows-amd64-installer.exe"
+echo x >"$WORK/dist-copy/$APP_NAME-1.2.3~rc.1.deb"
+check "checksums.sh write refuses a '~' in a file name" bash -c "! bash '$ROOT/scripts/checksums.sh' write '$WORK/dist-copy' 2>/dev/null"
+
+# Windows file versions: four numbers, ordered, distinct for every release candidate.
+check "file versions: 1.2.0-rc.1 < 1.2.0-rc.2 < 1.2.0 < 1.2.1-alpha.1, all distinct" bash -c "
+  v() { VERSION=\$1 bash '$ROOT/scripts/version.sh' --file; }
+  [ \"\$(v 1.2.0-rc.1) \$(v 1.2.0-rc.2) \$(v 1.2.0) \$(v 1.2.1-alpha.1)\" = '1.2.0.3001 1.2.0.3002 1.2.0.9000 1.2.1.1001' ]
+  printf '%s\n' \$(v 1.2.0-rc.2) \$(v 1.2.0-rc.1) \$(v 1.2.0) | sort -V -C && exit 1 || true
+  ! VERSION=1.2.0-preview bash '$ROOT/scripts/version.sh' --file 2>/dev/null"
 
 check "build/appicon.png is a 1024x1024 PNG" bash -c "identify -format '%m %wx%h' '$ROOT/build/appicon.png' | grep -qx 'PNG 1024x1024'"
 check "build/windows/icon.ico has 256/128/64/48/32/16" bash -c \
@@ -117,6 +144,8 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ]; then
   for s in 16 24 32 48 64 128 256 512; do
     check "contains hicolor ${s}x${s} icon" grep -qx "/usr/share/icons/hicolor/${s}x${s}/apps/$APP_NAME.png" "$WORK/deb.list"
   done
+  check "contains the scalable SVG icon" grep -qx "/usr/share/icons/hicolor/scalable/apps/$APP_NAME.svg" "$WORK/deb.list"
+  check "contains the AppStream metainfo" grep -qx "/usr/share/metainfo/ai.outlookconnect.OutlookConnect.metainfo.xml" "$WORK/deb.list"
 
   X="$WORK/deb-root"
   mkdir -p "$X"
@@ -132,6 +161,13 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ]; then
     check "icon ${s}x${s} is a ${s}x${s} PNG" bash -c \
       "identify -format '%m %wx%h' '$X/usr/share/icons/hicolor/${s}x${s}/apps/$APP_NAME.png' | grep -qx 'PNG ${s}x${s}'"
   done
+  MI="$X/usr/share/metainfo/ai.outlookconnect.OutlookConnect.metainfo.xml"
+  check "appstreamcli validate (packaged metainfo)" appstreamcli validate --no-net "$MI"
+  check "metainfo: release $DEB_VERSION, launchable $APP_NAME.desktop" bash -c \
+    "grep -q '<release version=\"${VERSION_FULL/-/\~}\"' '$MI' && grep -q '<launchable type=\"desktop-id\">$APP_NAME.desktop<' '$MI'"
+  check "SVG icon is the committed artwork" cmp -s "$X/usr/share/icons/hicolor/scalable/apps/$APP_NAME.svg" "$ROOT/build/appicon.svg"
+  check "PNG icons carry no date/time chunks" bash -c \
+    "! grep -l -a -E 'tIME|date:(create|modify)' '$X'/usr/share/icons/hicolor/*/apps/$APP_NAME.png"
   check "binary links webkit2gtk-4.1 (webkit2_41 tag)" bash -c "ldd '$X/usr/bin/$APP_NAME' | grep -q 'libwebkit2gtk-4.1'"
   check "binary has no unresolved libraries" bash -c "! ldd '$X/usr/bin/$APP_NAME' | grep -q 'not found'"
   # Debian 12 (glibc 2.36) is the oldest supported system: a binary built on a newer distro
@@ -280,106 +316,182 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$RPM" ]; then
   q() { rpm -qp --nosignature "$@" "$RPM" 2>/dev/null; }
   check "rpm name/version/arch" test "$(q --queryformat '%{NAME} %{VERSION} %{ARCH}')" = "$APP_NAME ${VERSION_FULL/-/\~} x86_64"
   q -R >"$WORK/rpm.requires"
-  for d in gtk3 webkit2gtk4.1 xdg-utils dbus; do
-    check "rpm requires $d" grep -qx "$d" "$WORK/rpm.requires"
+  # By soname, as rpmbuild would: Fedora and openSUSE name the packages differently.
+  for d in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)' 'libjavascriptcoregtk-4.1.so.0()(64bit)' \
+           'libsoup-3.0.so.0()(64bit)' 'libc.so.6()(64bit)' xdg-utils '(dbus or dbus-1)'; do
+    check "rpm requires $d" grep -qxF "$d" "$WORK/rpm.requires"
   done
+  check "rpm requires every library the binary links, by soname" bash -c "
+    for lib in \$(objdump -p '$BIN_DIR/$APP_NAME' | awk '\$1==\"NEEDED\"{print \$2}'); do
+      grep -qxF \"\$lib()(64bit)\" '$WORK/rpm.requires' || { echo \"missing \$lib\"; exit 1; }
+    done"
+  check "rpm names no distribution-specific package for a library" bash -c "! grep -qxE 'gtk3|webkit2gtk4\.1|libwebkit2gtk-4_1-0' '$WORK/rpm.requires'"
   q -l >"$WORK/rpm.list"
   check "rpm contains /usr/bin/$APP_NAME" grep -qx "/usr/bin/$APP_NAME" "$WORK/rpm.list"
   check "rpm contains the desktop file" grep -qx "/usr/share/applications/$APP_NAME.desktop" "$WORK/rpm.list"
   check "rpm contains 8 hicolor icons" test "$(grep -c "^/usr/share/icons/hicolor/.*/apps/$APP_NAME.png\$" "$WORK/rpm.list")" -eq 8
+  check "rpm contains the SVG icon and the metainfo" bash -c \
+    "grep -qx '/usr/share/icons/hicolor/scalable/apps/$APP_NAME.svg' '$WORK/rpm.list' && grep -qx '/usr/share/metainfo/ai.outlookconnect.OutlookConnect.metainfo.xml' '$WORK/rpm.list'"
   check "rpm has no scriptlets" bash -c "[ -z \"\$(rpm -qp --nosignature --scripts '$RPM' 2>/dev/null)\" ]"
 fi
 
+# --- Reproducible Linux packages --------------------------------------------------------------
+# Packaged again from the same binary and sources: every byte must match what package.sh built.
+if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ] && [ -s "$RPM" ]; then
+  section "Reproducible .deb and .rpm"
+  mkdir -p "$WORK/repro"
+  if VERSION="$VERSION_FULL" SOURCE_DATE_EPOCH="$PKG_EPOCH" bash "$ROOT/scripts/package-linux.sh" "$BIN_DIR/$APP_NAME" "$WORK/repro" >"$WORK/repro.log" 2>&1; then
+    check "second build: .deb byte-identical" cmp "$DEB" "$WORK/repro/$(basename "$DEB")"
+    check "second build: .rpm byte-identical" cmp "$RPM" "$WORK/repro/$(basename "$RPM")"
+  else
+    cat "$WORK/repro.log" >&2; fail "package-linux.sh could not package again"
+  fi
+fi
+
 # --- Windows ----------------------------------------------------------------------------------
-# True when FILE carries an Authenticode signature whose digest matches the file's content.
-signature_digest_ok() {
-  local out cur calc
-  out="$(osslsigncode verify -in "$1" 2>/dev/null || true)"
-  cur="$(sed -n 's/^Current message digest *: *//p' <<<"$out" | head -1 | tr -d ' ')"
-  calc="$(sed -n 's/^Calculated message digest *: *//p' <<<"$out" | head -1 | tr -d ' ')"
-  [ -n "$cur" ] && [ "$cur" = "$calc" ]
-}
 # Prints the value after a VS_VERSION_INFO key (UTF-16LE strings: key, then value).
 vs_value() { strings -el "$1" | grep -A1 -x "$2" | sed -n 2p; }
+# Prints the four-number FileVersion of VS_FIXEDFILEINFO: after its signature 0xFEEF04BD and
+# dwStrucVersion come dwFileVersionMS and dwFileVersionLS (little-endian).
+fixed_file_version() {
+  local off b
+  off="$(LC_ALL=C grep -obUaP '\xbd\x04\xef\xfe' "$1" | head -1 | cut -d: -f1)"
+  [ -n "$off" ] || return 1
+  read -r -a b < <(od -An -v -tx1 -j "$((off + 8))" -N 8 "$1")
+  [ ${#b[@]} -eq 8 ] || return 1
+  printf '%d.%d.%d.%d\n' "$((16#${b[3]}${b[2]}))" "$((16#${b[1]}${b[0]}))" "$((16#${b[7]}${b[6]}))" "$((16#${b[5]}${b[4]}))"
+}
+NSI="$ROOT/build/windows/installer/project.nsi"
 if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   section "Windows exe and installers"
   check "exe: PE32+ executable (GUI) x86-64" bash -c "file -b '$EXE' | grep -q '^PE32+ executable (GUI) x86-64'"
-  check "exe ProductVersion = $VERSION_NUM" test "$(vs_value "$EXE" ProductVersion)" = "$VERSION_NUM"
-  check "exe FileVersion = $VERSION_NUM" test "$(vs_value "$EXE" FileVersion)" = "$VERSION_NUM"
+  check "exe ProductVersion = $VERSION_FULL" test "$(vs_value "$EXE" ProductVersion)" = "$VERSION_FULL"
+  check "exe FileVersion = $FILE_VERSION" test "$(vs_value "$EXE" FileVersion)" = "$FILE_VERSION"
+  check "exe fixed file version = $FILE_VERSION" test "$(fixed_file_version "$EXE")" = "$FILE_VERSION"
   check "exe ProductName = $PRODUCT_NAME" test "$(vs_value "$EXE" ProductName)" = "$PRODUCT_NAME"
   check "exe OriginalFilename = $APP_NAME.exe" test "$(vs_value "$EXE" OriginalFilename)" = "$APP_NAME.exe"
   check "exe manifest identity ai.outlookconnect.desktop, asInvoker" bash -c \
     "strings '$EXE' | grep -q 'name=\"ai.outlookconnect.desktop\"' && strings '$EXE' | grep -q 'asInvoker'"
-  # Signed build (package.sh ran with WINDOWS_SIGN_PFX): the signatures must cover the files as
-  # they are. The chain is not checked here (it depends on the CA store); the digest is.
-  if grep -qx 'SIGNED=1' "$BIN_DIR/package.env"; then
-    for f in "$EXE" "$INST_MACHINE" "$INST_USER"; do
-      check "signed build: $(basename "$f") signature digest matches" signature_digest_ok "$f"
-    done
-  fi
+  check "build/windows/info.json restored after the build" git -C "$ROOT" diff --quiet -- build/windows/info.json
+  check "stage holds the exe and both uninstallers" bash -c \
+    "cmp -s '$STAGE/$APP_NAME.exe' '$EXE' && test -s '$STAGE/uninstall-machine.exe' && test -s '$STAGE/uninstall-user.exe'"
   for inst in "$INST_MACHINE" "$INST_USER"; do
     [ -s "$inst" ] || continue
     n="$(basename "$inst")"
+    scope=machine; [[ "$n" == *-user-installer.exe ]] && scope=user
     check "$n: Nullsoft installer" bash -c "file -b '$inst' | grep -q 'Nullsoft Installer'"
-    check "$n: ProductVersion = $VERSION_NUM" test "$(vs_value "$inst" ProductVersion)" = "$VERSION_NUM"
+    check "$n: ProductVersion = $VERSION_FULL, FileVersion = $FILE_VERSION" bash -c \
+      "[ \"\$(strings -el '$inst' | grep -A1 -x ProductVersion | sed -n 2p)\" = '$VERSION_FULL' ] && [ \"\$(strings -el '$inst' | grep -A1 -x FileVersion | sed -n 2p)\" = '$FILE_VERSION' ]"
+    check "$n: fixed file version = $FILE_VERSION" test "$(fixed_file_version "$inst")" = "$FILE_VERSION"
     d="$WORK/unpack-${n%.exe}"
     if "$SEVENZIP" x -y -o"$d" "$inst" >"$WORK/7z.log" 2>&1; then
       check "$n: contains exactly build/bin/$APP_NAME.exe" cmp -s "$d/$APP_NAME.exe" "$EXE"
-      if grep -qx 'SIGNED=1' "$BIN_DIR/package.env"; then
-        check "$n: uninstall.exe inside is signed" signature_digest_ok "$d/uninstall.exe"
-      fi
-      check "$n: contains uninstall.exe" test -s "$d/uninstall.exe"
+      check "$n: contains the staged $scope uninstaller" cmp -s "$d/uninstall.exe" "$STAGE/uninstall-$scope.exe"
       check "$n: contains the WebView2 bootstrapper" test -s "$d/\$PLUGINSDIR/webview2bootstrapper/MicrosoftEdgeWebview2Setup.exe"
     else
       cat "$WORK/7z.log" >&2; fail "$n: 7-Zip could not unpack it"
     fi
   done
   # Scope: the per-user installer must not ask for elevation, the per-machine one must.
-  check "per-machine installer requests administrator" bash -c "strings '$INST_MACHINE' | grep -q 'requireAdministrator'"
-  check "per-user installer runs as invoker" bash -c "strings '$INST_USER' | grep -q 'asInvoker' && ! strings '$INST_USER' | grep -q 'requireAdministrator'"
+  if [ -s "$INST_MACHINE" ]; then
+    check "per-machine installer requests administrator" bash -c "strings '$INST_MACHINE' | grep -q 'requireAdministrator'"
+    check "per-user installer runs as invoker" bash -c "strings '$INST_USER' | grep -q 'asInvoker' && ! strings '$INST_USER' | grep -q 'requireAdministrator'"
+  fi
 
-  section "Authenticode signing with a throwaway certificate"
-  S="$WORK/sign"
-  mkdir -p "$S"
-  pass_file="$S/pass"
-  ( umask 077; openssl rand -hex 16 >"$pass_file" )
-  if openssl req -x509 -newkey rsa:3072 -sha256 -days 2 -nodes -subj "/CN=Outlook Connect package-test" \
-       -addext "extendedKeyUsage=codeSigning" -addext "keyUsage=critical,digitalSignature" \
-       -keyout "$S/key.pem" -out "$S/cert.pem" >/dev/null 2>&1 \
-     && openssl pkcs12 -export -inkey "$S/key.pem" -in "$S/cert.pem" -out "$S/cert.pfx" \
-       -passout "file:$pass_file" >/dev/null 2>&1; then
-    set +x
-    export WINDOWS_SIGN_PFX WINDOWS_SIGN_PASSWORD
-    WINDOWS_SIGN_PFX="$(base64 -w0 "$S/cert.pfx")" # exercise the base64 form used by CI secrets
-    WINDOWS_SIGN_PASSWORD="$(cat "$pass_file")"
-    cp "$EXE" "$S/app.exe"
-    check "sign-windows.sh signs the exe" bash "$ROOT/scripts/sign-windows.sh" "$S/app.exe"
-    # -CAfile makes the self-signed chain verify, so this checks the digest AND the chain.
-    check "osslsigncode verify (exe)" bash -c "osslsigncode verify -CAfile '$S/cert.pem' -in '$S/app.exe' | tee '$ART_DIR/osslsigncode-verify.txt' | grep -q 'Signature verification: ok'"
-    check "signed exe still has its version resource" test "$(vs_value "$S/app.exe" ProductVersion)" = "$VERSION_NUM"
-    # The path package.sh takes when signing: makensis around the signed exe, the uninstaller
-    # signed through !uninstfinalize, then the installer itself.
-    if [ -s "$ROOT/build/windows/installer/wails_tools.nsh" ]; then
-      if ( cd "$ROOT/build/windows/installer" && makensis -V2 -INPUTCHARSET UTF8 \
-             -DARG_WAILS_AMD64_BINARY="$S/app.exe" -DINFO_PRODUCTVERSION="$VERSION_NUM" \
-             "-DOC_SIGN_COMMAND=bash \"$ROOT/scripts/sign-windows.sh\"" \
-             -DWAILS_INSTALL_SCOPE=user -DREQUEST_EXECUTION_LEVEL=user \
-             -DOC_OUTFILE="$S/setup.exe" project.nsi ) >"$S/nsis.log" 2>&1; then
-        check "sign-windows.sh signs the installer" bash "$ROOT/scripts/sign-windows.sh" "$S/setup.exe"
-        check "osslsigncode verify (installer)" bash -c "osslsigncode verify -CAfile '$S/cert.pem' -in '$S/setup.exe' | grep -q 'Signature verification: ok'"
-        "$SEVENZIP" x -y -o"$S/x" "$S/setup.exe" >/dev/null 2>&1 || true
-        check "exe INSIDE the signed installer is signed" bash -c "osslsigncode verify -CAfile '$S/cert.pem' -in '$S/x/$APP_NAME.exe' | grep -q 'Signature verification: ok'"
-        check "uninstaller INSIDE the signed installer is signed" bash -c "osslsigncode verify -CAfile '$S/cert.pem' -in '$S/x/uninstall.exe' | grep -q 'Signature verification: ok'"
-      else
-        tail -20 "$S/nsis.log" >&2; fail "makensis with signing failed"
-      fi
-    else
-      fail "build/windows/installer/wails_tools.nsh missing (run package.sh first)"
-    fi
-    unset WINDOWS_SIGN_PFX WINDOWS_SIGN_PASSWORD
-    check "a wrong password is refused" bash -c "! WINDOWS_SIGN_PFX='$S/cert.pfx' WINDOWS_SIGN_PASSWORD=wrong bash '$ROOT/scripts/sign-windows.sh' '$S/app.exe'"
+  # The installer script's rules (the script is compiled into the installers above, and the
+  # behaviour needs Windows to run: these pin the instructions that implement each rule).
+  section "Installer script rules (project.nsi)"
+  check "InstallDirRegKey keeps the install folder on upgrade" grep -qE '^InstallDirRegKey \$\{OC_ROOT\} "\$\{OC_DIR_KEY\}" "InstallLocation"' "$NSI"
+  check "every taskkill is limited to this session" bash -c "
+    grep -n 'taskkill' '$NSI' | grep -v '^ *[0-9]*: *#' >'$WORK/taskkill.txt'; test -s '$WORK/taskkill.txt'
+    ! grep -v '/FI \"SESSION eq \$1\"' '$WORK/taskkill.txt'"
+  check "a failed WebView2 setup aborts with exit code 4" bash -c \
+    "sed -n '/^!macro oc.webview2runtime/,/^!macroend/p' '$NSI' | grep -q 'SetErrorLevel 4' && sed -n '/^!macro oc.webview2runtime/,/^!macroend/p' '$NSI' | grep -q 'Abort'"
+  check "the Wails WebView2 macro (which ignores failures) is not used" bash -c "! grep -q 'wails.webview2runtime' '$NSI'"
+  check "a downgrade is refused (exit 3) unless /ALLOWDOWNGRADE" bash -c \
+    "sed -n '/^Function .onInit/,/^FunctionEnd/p' '$NSI' | grep -q '/ALLOWDOWNGRADE' && sed -n '/^Function .onInit/,/^FunctionEnd/p' '$NSI' | grep -q 'SetErrorLevel 3'"
+  check "the uninstaller deletes the HKCU Run value \"$PRODUCT_NAME\" and stops this session's copies" bash -c "
+    sed -n '/^Section \"uninstall\"/,/^SectionEnd/p' '$NSI' >'$WORK/unsec.nsi'
+    grep -q 'DeleteRegValue HKCU \"\${RUN_KEY}\" \"\${RUN_VALUE_NAME}\"' '$WORK/unsec.nsi' &&
+    grep -qx '!define RUN_VALUE_NAME      \"$PRODUCT_NAME\"' '$NSI' &&
+    grep -qx '!define RUN_KEY             \"Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run\"' '$NSI' &&
+    [ \"\$(grep -n 'oc.stopApp' '$WORK/unsec.nsi' | head -1 | cut -d: -f1)\" -lt \"\$(grep -n 'Delete \"\$INSTDIR' '$WORK/unsec.nsi' | head -1 | cut -d: -f1)\" ]"
+
+  # --- Signing round trip: the release code path with a key inside a SoftHSM token -----------
+  section "Authenticode: PKCS#11 key in SoftHSM, RFC 3161 timestamps, release code path"
+  if bash "$ROOT/scripts/signing-test-kit.sh" start "$WORK/kit" >"$WORK/kit.log" 2>&1; then
+    pass "throwaway signing kit: key generated inside a SoftHSM token, test CA, loopback TSA"
+    S="$WORK/signed"
+    mkdir -p "$S/out"
+    cp -r "$STAGE" "$S/stage"
+    (
+      # shellcheck source=/dev/null
+      source "$WORK/kit/env"
+      check "windows-installers.sh all: sign payload, build, sign installers, verify chain + timestamp" \
+        bash "$ROOT/scripts/windows-installers.sh" all "$S/stage" "$S/out"
+      cp "$S/out"/*.exe "$ART_DIR/" 2>/dev/null || true
+      osslsigncode verify -CAfile "$WINDOWS_SIGN_CA_FILE" -TSA-CAfile "$WINDOWS_SIGN_TSA_CA_FILE" \
+        -in "$S/out/$(basename "$INST_USER")" >"$ART_DIR/osslsigncode-verify.txt" 2>&1 || true
+      signed_inst="$S/out/$(basename "$INST_MACHINE")"
+      check "signed installer still has its version resource" test "$(fixed_file_version "$signed_inst")" = "$FILE_VERSION"
+      # The verifier must be able to fail: a foreign root, no timestamp, one changed byte.
+      openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=Unrelated Root" \
+        -keyout "$S/other.key" -out "$S/other.pem" >/dev/null 2>&1
+      check "verification rejects a signer that does not chain to the trusted root" bash -c \
+        "! WINDOWS_SIGN_CA_FILE='$S/other.pem' bash '$ROOT/scripts/verify-windows-signature.sh' '$signed_inst' 2>/dev/null"
+      check "verification rejects a signature made for another subject" bash -c \
+        "! WINDOWS_SIGN_EXPECTED_SUBJECT='CN=Someone Else' bash '$ROOT/scripts/verify-windows-signature.sh' '$signed_inst' 2>/dev/null"
+      cp "$signed_inst" "$S/tampered.exe"
+      printf '\x00' | dd of="$S/tampered.exe" bs=1 seek=4096 conv=notrunc status=none
+      check "verification rejects a file changed after signing" bash -c \
+        "! bash '$ROOT/scripts/verify-windows-signature.sh' '$S/tampered.exe' 2>/dev/null"
+      printf '%s' "$WINDOWS_SIGN_PKCS11_PIN" >"$S/pin"
+      osslsigncode sign -pkcs11module "$WINDOWS_SIGN_PKCS11_MODULE" -key "$WINDOWS_SIGN_PKCS11_KEY" \
+        -readpass "$S/pin" -certs "$WINDOWS_SIGN_CERT" -h sha256 -in "$EXE" -out "$S/no-ts.exe" >/dev/null 2>&1
+      check "verification rejects a signature without an RFC 3161 timestamp" bash -c \
+        "test -s '$S/no-ts.exe' && ! bash '$ROOT/scripts/verify-windows-signature.sh' '$S/no-ts.exe' 2>/dev/null"
+      check "signing refuses a wrong PIN" bash -c \
+        "cp '$EXE' '$S/pin.exe'; ! WINDOWS_SIGN_PKCS11_PIN=000000 bash '$ROOT/scripts/sign-windows.sh' '$S/pin.exe' 2>/dev/null"
+      check "makensis refuses an uninstaller other than the one that was signed" bash -c \
+        "! sh '$ROOT/scripts/nsis-swap-uninstaller.sh' '$STAGE/uninstall-user.exe' '$S/stage/uninstall-user.exe' \
+           \"\$(sha256sum '$STAGE/uninstall-machine.exe' | cut -d' ' -f1)\" 2>/dev/null"
+      [ ${#FAILED[@]} -eq 0 ] || printf '%s\n' "${FAILED[@]}" >"$WORK/signing.failed"
+      echo "$PASSED" >"$WORK/signing.passed"
+    )
+    # The checks above ran in a subshell (to keep the kit's settings out of the rest).
+    PASSED="$(cat "$WORK/signing.passed" 2>/dev/null || echo "$PASSED")"
+    if [ -s "$WORK/signing.failed" ]; then mapfile -t FAILED <"$WORK/signing.failed"; fi
+    bash "$ROOT/scripts/signing-test-kit.sh" stop "$WORK/kit"
   else
-    fail "could not create a throwaway certificate with openssl"
+    cat "$WORK/kit.log" >&2; fail "could not set up the SoftHSM signing kit"
+  fi
+fi
+
+# --- winget manifests from the installers, against the official schema ------------------------
+if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$INST_MACHINE" ] && [ -s "$INST_USER" ]; then
+  section "winget manifests (schema $(basename "$(ls -d "$ROOT"/build/winget/schema/v*)"))"
+  TOOL="$(releasetool)"
+  W="$WORK/winget"
+  if "$TOOL" winget -out "$W" -version "$VERSION_FULL" -date 2026-01-01 \
+       -base-url "$DEFAULT_PROJECT_URL/releases/download/v$VERSION_FULL" -repo-url "$DEFAULT_PROJECT_URL" \
+       -user "$INST_USER" -machine "$INST_MACHINE" >"$WORK/winget.list" 2>"$WORK/winget.err"; then
+    pass "releasetool winget wrote $(wc -l <"$WORK/winget.list") manifests"
+    mapfile -t manifests <"$WORK/winget.list"
+    SCHEMAS="$(ls -d "$ROOT"/build/winget/schema/v*)"
+    check "winget manifests validate against the vendored official schema" "$TOOL" winget-validate -schemas "$SCHEMAS" "${manifests[@]}"
+    inst_yaml="$(grep 'installer.yaml$' "$WORK/winget.list")"
+    check "installer manifest: nullsoft, user + machine scopes, /S, sha256 of each installer" bash -c "
+      f='$inst_yaml'
+      grep -qx 'InstallerType: nullsoft' \"\$f\" && grep -qx '  Silent: /S' \"\$f\" &&
+      grep -qx '  - Architecture: x64' \"\$f\" && grep -qx '    Scope: user' \"\$f\" && grep -qx '    Scope: machine' \"\$f\" &&
+      grep -qix \"    InstallerSha256: \$(sha256sum '$INST_USER' | cut -d' ' -f1)\" \"\$f\" &&
+      grep -qix \"    InstallerSha256: \$(sha256sum '$INST_MACHINE' | cut -d' ' -f1)\" \"\$f\""
+    sed 's/Scope: machine/Scope: everyone/' "$inst_yaml" >"$WORK/bad.installer.yaml"
+    check "the schema check rejects a manifest with an invalid scope" bash -c \
+      "! '$TOOL' winget-validate -schemas '$SCHEMAS' '$WORK/bad.installer.yaml' 2>/dev/null"
+    cp "$W"/manifests -r "$ART_DIR/winget" 2>/dev/null || true
+  else
+    cat "$WORK/winget.err" >&2; fail "releasetool winget"
   fi
 fi
 
