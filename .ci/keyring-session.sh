@@ -32,9 +32,24 @@ exec dbus-run-session -- bash -c '
   # (keyring.md §3.4). The password is echoed with -n: a newline would be
   # part of it.
   kr_dir="$(mktemp -d)"
+  # A private runtime directory too: the daemon keeps its control socket
+  # there (else in a ~/.cache/keyring-* shared by every session of this
+  # user), so parallel sessions never reach the daemon of another session.
+  export XDG_RUNTIME_DIR="$kr_dir/run"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
   trap "rm -rf \"\$kr_dir\"" EXIT
   echo -n "ci-keyring-pass" | XDG_DATA_HOME="$kr_dir" \
     gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # The daemon claims org.freedesktop.secrets on the bus a moment after it
+  # returns; a client that asks earlier makes D-Bus activate a second,
+  # locked daemon. Wait for the name (up to 10 s) before anyone uses it.
+  for _ in $(seq 100); do
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+         org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"; then
+      break
+    fi
+    sleep 0.1
+  done
   # Fail loudly here, not in the tests, if the Secret Service is not usable.
   echo -n ok | secret-tool store --label=ci-keyring-check service ci-keyring-check username ci
   test "$(secret-tool lookup service ci-keyring-check username ci)" = ok
