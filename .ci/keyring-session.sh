@@ -18,7 +18,7 @@ if [ "$#" -eq 0 ]; then
   exit 2
 fi
 
-if ! command -v dbus-run-session >/dev/null || ! command -v gnome-keyring-daemon >/dev/null \
+if ! command -v dbus-run-session >/dev/null || ! command -v dbus-send >/dev/null || ! command -v gnome-keyring-daemon >/dev/null \
    || ! command -v secret-tool >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update

@@ -47,7 +47,7 @@ fi
 # Without DBUS_SESSION_BUS_ADDRESS the app's D-Bus library (godbus) falls
 # back to the login session's socket, /run/user/<uid>/bus.
 if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ ! -S "/run/user/$(id -u)/bus" ]; then
-  need "The private keychain" dbus-run-session:dbus gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
+  need "The private keychain" dbus-run-session:dbus dbus-send:dbus gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
   echo "No desktop session bus found: using a private keychain that is discarded when the app exits."
   exec bash "$here/.ci/keyring-session.sh" "${cmd[@]}"
 fi

@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 # The commands run-app.sh and .ci/keyring-session.sh use besides the ones
 # under test.
-BASE_COMMANDS=(bash env realpath dirname id mktemp rm cat cp)
+BASE_COMMANDS=(bash env realpath dirname id mktemp mkdir rm cat cp seq sleep grep)
 
 # setup — $TEST_TMP/bin (base commands only), a recording installer, and a
 # fake app that records how it was started. The stand-ins: xvfb-run runs
@@ -31,6 +31,7 @@ DISPLAY=:77 exec "$@"'
   stub "$STUBS" dbus-run-session 'echo "dbus-run-session" >>"$LOG"
 [ "$1" = -- ] && shift
 DBUS_SESSION_BUS_ADDRESS=unix:path=/stub exec "$@"'
+  stub "$STUBS" dbus-send 'echo "   boolean true"'
   stub "$STUBS" gnome-keyring-daemon 'cat >/dev/null; echo "gnome-keyring-daemon $*" >>"$LOG"'
   stub "$STUBS" secret-tool '[ "$1" = store ] && cat >/dev/null; [ "$1" = lookup ] && printf ok; exit 0'
   # The installer "installs" a package by putting its commands on PATH.
@@ -38,7 +39,7 @@ DBUS_SESSION_BUS_ADDRESS=unix:path=/stub exec "$@"'
 for p in "$@"; do case "$p" in
   xvfb) cp "$STUBS/xvfb-run" "$STUBS/Xvfb" "$BIN/" ;;
   xauth) cp "$STUBS/xauth" "$BIN/" ;;
-  dbus) cp "$STUBS/dbus-run-session" "$BIN/" ;;
+  dbus) cp "$STUBS/dbus-run-session" "$STUBS/dbus-send" "$BIN/" ;;
   gnome-keyring) cp "$STUBS/gnome-keyring-daemon" "$BIN/" ;;
   libsecret-tools) cp "$STUBS/secret-tool" "$BIN/" ;;
 esac; done'
