@@ -2,6 +2,7 @@ package meetings
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,7 +41,7 @@ const (
 // into this process's intervals, and remembers 429s: every Service of the
 // process that shares a Budget slows down together. Safe for concurrent use.
 type Budget struct {
-	installs int
+	installs atomic.Int64
 
 	mu    sync.Mutex
 	widen int       // 1, 2, 4 or 8: the interval multiplier after 429s
@@ -50,14 +51,24 @@ type Budget struct {
 // NewBudget returns the budget for a key shared by expectedInstalls
 // installs; 0 or less means DefaultExpectedInstalls.
 func NewBudget(expectedInstalls int) *Budget {
+	b := &Budget{widen: 1}
+	b.SetExpectedInstalls(expectedInstalls)
+	return b
+}
+
+// SetExpectedInstalls re-sizes the budget when the admin's setting
+// changes (a new setup file); 0 or less means DefaultExpectedInstalls.
+// What Recall said stays: a Retry-After and the widening survive, so a
+// process that rewires its configuration does not forget a 429.
+func (b *Budget) SetExpectedInstalls(expectedInstalls int) {
 	if expectedInstalls <= 0 {
 		expectedInstalls = DefaultExpectedInstalls
 	}
-	return &Budget{installs: expectedInstalls, widen: 1}
+	b.installs.Store(int64(expectedInstalls))
 }
 
 // ExpectedInstalls is the number of installs the budget plans for.
-func (b *Budget) ExpectedInstalls() int { return b.installs }
+func (b *Budget) ExpectedInstalls() int { return int(b.installs.Load()) }
 
 // BaseSyncInterval is the gap between automatic syncs of one install when
 // Recall has not asked us to slow down: the installs' syncs together use
@@ -66,7 +77,7 @@ func (b *Budget) ExpectedInstalls() int { return b.installs }
 // MinSyncInterval.
 func (b *Budget) BaseSyncInterval() time.Duration {
 	perMinute := BudgetShare * ListEventsPerMinute
-	return max(MinSyncInterval, time.Duration(float64(b.installs)/perMinute*float64(time.Minute)))
+	return max(MinSyncInterval, time.Duration(float64(b.installs.Load())/perMinute*float64(time.Minute)))
 }
 
 // SyncInterval is BaseSyncInterval widened after 429s.
@@ -82,7 +93,7 @@ func (b *Budget) SyncInterval() time.Duration {
 // MinStatusPollInterval.
 func (b *Budget) StatusPollInterval() time.Duration {
 	perMinute := BudgetShare * RetrieveCalendarPerMinute
-	return max(MinStatusPollInterval, time.Duration(float64(b.installs)/perMinute*float64(time.Minute)))
+	return max(MinStatusPollInterval, time.Duration(float64(b.installs.Load())/perMinute*float64(time.Minute)))
 }
 
 // RateLimited records a 429: no call before now+retryAfter (a minute when

@@ -485,3 +485,25 @@ func TestBudgetArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// A process re-sizes its one Budget when the admin's setting changes; a
+// 429 Recall sent before must not be forgotten by the re-sizing.
+func TestBudgetResizeKeepsWhatRecallSaid(t *testing.T) {
+	t.Parallel()
+	b := NewBudget(250)
+	b.RateLimited(baseTime, 90*time.Second)
+	b.SetExpectedInstalls(1000)
+	if got, want := b.SyncInterval(), 2*(33*time.Minute+20*time.Second); got != want {
+		t.Errorf("after re-sizing to 1000 installs with one 429: sync every %v, want %v", got, want)
+	}
+	if got, want := b.StatusPollInterval(), 6*time.Minute+40*time.Second; got != want {
+		t.Errorf("status every %v, want %v", got, want)
+	}
+	if !b.BlockedUntil().Equal(baseTime.Add(90 * time.Second)) {
+		t.Errorf("the Retry-After was forgotten: blocked until %s", b.BlockedUntil())
+	}
+	b.SetExpectedInstalls(0)
+	if b.ExpectedInstalls() != DefaultExpectedInstalls {
+		t.Errorf("0 installs: %d, want the default", b.ExpectedInstalls())
+	}
+}
