@@ -21,6 +21,8 @@
 //	…
 //	svc.View(); svc.SetRule(ctx, "external", false); svc.SetOverride(ctx, id, "record")
 //	svc.DismissRulePrompt(ctx); svc.SyncNow(ctx); svc.WindowFocused(ctx)
+//	svc.Stop()     // the calendar is disconnected in Recall: the cache stays
+//	svc.BotsRemoved() // after Start again: Recall dropped the future bots meanwhile
 //	svc.Forget()   // on Disconnect: wipes meetings.json and the per-meeting choices
 //
 // Only one Active Service may run per config folder (issue 14 decides which

@@ -662,3 +662,36 @@ func TestActionFor(t *testing.T) {
 		})
 	}
 }
+
+// Recall drops a disconnected calendar's future bots without touching its
+// events (recall-api.md §2.6), so no sync can show it. After the calendar
+// reconnects, BotsRemoved makes the scheduler put them back.
+func TestBotsRemovedWhileDisconnectedAreScheduledAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, worldOptions{static: true})
+	svc := h.start(Active)
+	mustRule(t, h, RuleAllWithLink, false)
+	h.assertBotsMatch(svc.View(), DefaultBotName)
+
+	svc.Stop()
+	h.srv.SetCalendarStatus(h.calID, "disconnected", map[string]any{"error": "invalid_grant"})
+	if n := len(h.srv.Bots()); n != 0 {
+		t.Fatalf("the fake kept %d bots of a disconnected calendar", n)
+	}
+	h.srv.SetCalendarStatus(h.calID, "connected", nil)
+	svc.Start(ctx, Calendar{ID: h.calID, Account: testAccount}, Active)
+	h.idle()
+	calls := len(h.botCalls())
+	svc.BotsRemoved()
+	h.idle()
+	if len(h.botCalls()) == calls {
+		t.Fatal("no bot was scheduled again after BotsRemoved")
+	}
+	h.assertBotsMatch(svc.View(), DefaultBotName)
+	for _, m := range svc.View().Meetings {
+		if m.Record && m.Bot != BotScheduled {
+			t.Errorf("%s: bot %s after scheduling again", m.Title, m.Bot)
+		}
+	}
+}

@@ -381,6 +381,35 @@ func (s *Service) Forget() error {
 	return errors.Join(cerr, perr)
 }
 
+// BotsRemoved tells a started Service that Recall has removed the bots of
+// the calendar's future events, as it does when a calendar becomes
+// disconnected (recall-api.md §2.6). Recall leaves the events as they
+// were, so no sync would show it: the copy forgets those bots and the
+// scheduler re-plans, which schedules again what should be recorded.
+// Call it after Start once the calendar is connected again.
+func (s *Service) BotsRemoved() {
+	s.mu.Lock()
+	if !s.started {
+		s.mu.Unlock()
+		return
+	}
+	now := s.opts.Now()
+	n := 0
+	for _, m := range s.meets {
+		if m.Start.After(now) && len(m.Bots) > 0 {
+			m.Bots = nil
+			n++
+		}
+	}
+	s.replanLocked(now)
+	snap, seq := s.snapshotLocked()
+	s.version++
+	s.mu.Unlock()
+	s.persist(snap, seq)
+	s.log.Info("meetings.bots_removed_by_recall", "meetings", n)
+	s.publish()
+}
+
 // View is the current meetings view.
 func (s *Service) View() View {
 	s.mu.Lock()
