@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/connect"
 	"github.com/outlookconnect/outlook-connect/app/logging"
+	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/msauth"
 	"github.com/outlookconnect/outlook-connect/app/recall"
 	"github.com/outlookconnect/outlook-connect/app/store"
@@ -144,11 +146,34 @@ func (p recallProber) Probe(ctx context.Context, baseURL, apiKey string) error {
 	return c.Probe(ctx)
 }
 
-// notifier pushes state to the UI as Wails events.
-type notifier struct{ app *App }
+// notifier pushes state to the UI as Wails events, and to the world's
+// follower, which keeps the meetings in step.
+type notifier struct {
+	app    *App
+	follow *follower
+}
 
-func (n notifier) StateChanged(st connect.State) { n.app.runtime().Emit(EventStateChanged, st) }
+func (n notifier) StateChanged(st connect.State) {
+	n.app.runtime().Emit(EventStateChanged, st)
+	if n.follow != nil {
+		n.follow.StateChanged(st)
+	}
+}
 
 func (n notifier) SignInWaiting(startURL string) {
 	n.app.runtime().Emit(EventSignInWaiting, map[string]string{"startUrl": startURL})
+}
+
+// meetingsNotifier pushes the meetings view to the UI until its world
+// closes.
+type meetingsNotifier struct {
+	app    *App
+	closed *atomic.Bool
+}
+
+func (n meetingsNotifier) MeetingsChanged(v meetings.View) {
+	if n.closed.Load() {
+		return
+	}
+	n.app.runtime().Emit(EventMeetingsChanged, v)
 }

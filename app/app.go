@@ -24,6 +24,10 @@ const (
 	EventStateChanged  = "state:changed"
 	EventSignInWaiting = "signin:waiting"
 	EventConfigChanged = "config:changed"
+	// EventMeetingsChanged carries a meetings.View.
+	EventMeetingsChanged = "meetings:changed"
+	// EventBackgroundChanged carries a BackgroundView.
+	EventBackgroundChanged = "background:changed"
 )
 
 // Options configures the app; the zero value of each field is the
@@ -182,9 +186,15 @@ func (a *App) RefreshStatus() (connect.State, error) {
 	return a.withService(func(ctx context.Context, s *connect.Service) connect.State { return s.RefreshStatus(ctx) })
 }
 
-// WindowFocused refreshes the status when the window regains focus, within
-// the rate budget.
+// WindowFocused refreshes the status and the meetings when the window
+// regains focus, each within its rate budget. The meetings answer through
+// "meetings:changed".
 func (a *App) WindowFocused() (connect.State, error) {
+	if w := a.meetingsWorld(); w != nil {
+		ctx, cancel := opContext()
+		w.meetings.WindowFocused(ctx)
+		cancel()
+	}
 	return a.withService(func(ctx context.Context, s *connect.Service) connect.State { return s.WindowFocused(ctx) })
 }
 

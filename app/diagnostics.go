@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
 
@@ -52,6 +53,9 @@ func (a *App) diagnostics(ctx context.Context, c wiring) string {
 				fmt.Fprintf(&sb, "Last problem:\n%s", st.Problem.DetailsText())
 			}
 		}
+		if w.meetings != nil {
+			writeMeetingsDiagnostics(&sb, w.meetings.View())
+		}
 	}
 	if b != nil {
 		sb.WriteString("\nRecent log lines:\n")
@@ -59,6 +63,31 @@ func (a *App) diagnostics(ctx context.Context, c wiring) string {
 		return b.guard.Scrub(sb.String())
 	}
 	return sb.String()
+}
+
+// writeMeetingsDiagnostics says how the meetings stand: counts, the rule,
+// the last sync and any problem code. Never a title, an address or a link.
+func writeMeetingsDiagnostics(sb *strings.Builder, v meetings.View) {
+	fmt.Fprintf(sb, "Meetings: %s, %d of %d to record; rule %s (%s, accepted only %t)\n",
+		v.Phase, v.Counts.Recorded, v.Counts.Total, v.Rule.Rule, v.Rule.Source, v.Rule.AcceptedOnly)
+	if v.LastSyncAt != "" {
+		fmt.Fprintf(sb, "Meetings last synced %s by the %s, next %s\n", v.LastSyncAt, v.LastSyncBy, v.NextSyncAt)
+	}
+	if v.SyncProblem != nil {
+		fmt.Fprintf(sb, "Meetings sync problem: %s\n", v.SyncProblem.Code)
+	}
+	if v.RateLimitedUntil != "" {
+		fmt.Fprintf(sb, "Recall asked to wait until %s\n", v.RateLimitedUntil)
+	}
+	failed := 0
+	for _, m := range v.Meetings {
+		if m.Problem != nil {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(sb, "Meetings whose last bot call failed: %d\n", failed)
+	}
 }
 
 func errorCode(err error) string {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/outlookconnect/outlook-connect/app/browser"
@@ -16,6 +17,7 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/connect/recallcalendars"
 	"github.com/outlookconnect/outlook-connect/app/demo"
 	"github.com/outlookconnect/outlook-connect/app/logging"
+	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/msauth"
 	"github.com/outlookconnect/outlook-connect/app/problem"
 	"github.com/outlookconnect/outlook-connect/app/recall"
@@ -33,6 +35,9 @@ type base struct {
 	logCloser io.Closer
 	vault     *vault.Vault
 	config    *config.Manager
+	// budget is the process's one meetings budget: every world shares it,
+	// so a 429 Recall sent is remembered across a rewiring.
+	budget *meetings.Budget
 	// startProblem is an environment or keychain problem found at start;
 	// it outlives every reload.
 	startProblem *problem.Problem
@@ -45,14 +50,37 @@ type world struct {
 	demo     *demo.Services
 	control  *demo.Control
 	connect  *connect.Service
+	meetings *meetings.Service
+	prefs    meetings.PrefsStore // the person's choices, read for GetBackground
+	follow   *follower           // keeps meetings in step with connect
+	// closed is set first thing in close, so nothing the world does while
+	// it winds down reaches the UI (a rewiring's new world speaks next).
+	closed atomic.Bool
 }
 
+// schedulerMode says whether this window runs the meetings scheduler
+// (Active) or only shows what another process schedules (Passive). It is
+// the one place that decides: issue 14 asks the scheduler lock here, so
+// that exactly one process per config folder calls Recall. Until then the
+// window always schedules.
+func (w *world) schedulerMode() meetings.Mode { return meetings.Active }
+
+// close stops the world's services and waits for their goroutines: the
+// connection first (no state reaches the follower after it), then the
+// follower, then the meetings scheduler (its cache stays for next time).
 func (w *world) close() {
 	if w == nil {
 		return
 	}
+	w.closed.Store(true)
 	if w.connect != nil {
 		w.connect.Close()
+	}
+	if w.follow != nil {
+		w.follow.close()
+	}
+	if w.meetings != nil {
+		w.meetings.Stop()
 	}
 	if w.control != nil {
 		_ = w.control.Close()
@@ -112,6 +140,10 @@ func (a *App) reload() {
 	if w != nil && w.connect != nil {
 		rt.Emit(EventStateChanged, w.connect.State())
 	}
+	if w != nil && w.meetings != nil {
+		// The admin's "keep scheduling" default may have changed.
+		rt.Emit(EventBackgroundChanged, w.backgroundView())
+	}
 }
 
 func (a *App) newBase() *base {
@@ -157,6 +189,7 @@ func (a *App) newBase() *base {
 		Secrets:   configSecrets{vault: v},
 		Recall:    recallProber{version: a.opts.Version},
 	})
+	b.budget = meetings.NewBudget(config.DefaultExpectedInstalls)
 	return b
 }
 
@@ -180,7 +213,7 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 
 	clientID, clientSecret := resolved.ClientID, resolved.ClientSecret.Reveal()
 	authority, recallURL, apiKey := resolved.Authority, resolved.RecallBaseURL, resolved.RecallAPIKey.Reveal()
-	connectionFile := "connection.json"
+	connectionFile, meetingsFile, prefsFile := "connection.json", "meetings.json", "preferences.json"
 	secrets := b.vault
 	if resolved.Demo {
 		svc, err := demo.Start(demo.Options{RedirectHost: resolved.RedirectHost})
@@ -193,8 +226,10 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		// Demo connections are kept apart from real ones, so trying the
 		// demo never disturbs an organisation's real calendar. The fakes
 		// live in memory, so each run of the demo starts afresh.
-		connectionFile = "connection-demo.json"
-		_ = store.Remove(filepath.Join(b.configDir, connectionFile))
+		connectionFile, meetingsFile, prefsFile = "connection-demo.json", "meetings-demo.json", "preferences-demo.json"
+		for _, name := range []string{connectionFile, meetingsFile, prefsFile} {
+			_ = store.Remove(filepath.Join(b.configDir, name))
+		}
 		if dv, err := vault.New(vault.Options{Service: b.vault.Service() + " (demo)"}); err == nil {
 			secrets = dv
 			_ = dv.DeleteAll(ctx)
@@ -213,6 +248,28 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		w.close()
 		return nil, problem.From(err)
 	}
+	b.budget.SetExpectedInstalls(resolved.ExpectedInstalls)
+	w.prefs = meetings.NewFilePrefs(filepath.Join(b.configDir, prefsFile))
+	ms, err := meetings.New(meetings.Options{
+		Source:              rc,
+		Cache:               meetings.NewFileCache(filepath.Join(b.configDir, meetingsFile)),
+		Prefs:               w.prefs,
+		Notifier:            meetingsNotifier{app: a, closed: &w.closed},
+		BotName:             resolved.BotName,
+		DefaultRule:         meetings.Rule(resolved.DefaultRecordingRule),
+		DefaultAcceptedOnly: resolved.DefaultAcceptedOnly,
+		InternalDomains:     resolved.InternalDomains,
+		Budget:              b.budget,
+		Runner:              meetings.ByWindow,
+		Logger:              b.logger,
+		Now:                 meetingsNow,
+	})
+	if err != nil {
+		w.close()
+		return nil, problem.From(err)
+	}
+	w.meetings = ms
+	w.follow = newFollower(ctx, ms, w.schedulerMode, b.logger)
 	svc, err := connect.New(connect.Options{
 		Auth: signIn{cfg: msauth.Config{
 			ClientID:     clientID,
@@ -236,8 +293,10 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		},
 		Store:    connectionStore{path: filepath.Join(b.configDir, connectionFile)},
 		Browser:  browser.New(b.browser),
-		Notifier: notifier{app: a},
+		Notifier: notifier{app: a, follow: w.follow},
 		Logger:   b.logger,
+		// Every install on the Recall key shares Retrieve Calendar's limit.
+		StatusPollInterval: b.budget.StatusPollInterval(),
 	})
 	if err != nil {
 		w.close()
@@ -247,6 +306,10 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 	svc.Start(ctx)
 	return w, nil
 }
+
+// meetingsNow is the meetings Services' clock: a variable so that a test
+// can step past their rate limits without waiting.
+var meetingsNow = time.Now
 
 // demoControlFileEnv names a file the app writes the demo control API's
 // address to. Only the end-to-end tests set it: they drive the real app in
