@@ -719,6 +719,7 @@ export namespace meetings {
 		    return a;
 		}
 	}
+	
 
 }
 
