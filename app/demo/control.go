@@ -34,6 +34,15 @@ import (
 //	POST /identity/account           {"name":"work"|"personal"}: who signs in next
 //	GET  /identity/refresh-tokens    every refresh token issued (fake ones, for leak scans)
 //	POST /reset                      clear every fault
+//	GET  /recall/bots                the fake Recall's bots (key, bot name, config, the events
+//	                                 sharing each), by join time
+//	GET  /recall/events?calendar_id= a calendar's events (all calendars' without the parameter),
+//	                                 deleted ones included, each with its bot key, organiser,
+//	                                 invitees and the owner's response
+//	POST /recall/events/static       {"on":true}: calendars that sync from now on keep their diary
+//	                                 as generated (no scripted move or cancellation); pending
+//	                                 scripted changes are dropped
+//	POST /recall/events/apply-scripted  make the pending scripted changes now: {"applied": n}
 type Control struct {
 	srv *http.Server
 	url string
@@ -146,6 +155,25 @@ func (s *Services) StartControl() (*Control, error) {
 	})
 	mux.HandleFunc("GET /identity/refresh-tokens", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, s.Identity.RefreshTokens())
+	})
+	mux.HandleFunc("GET /recall/bots", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, s.Recall.Bots())
+	})
+	mux.HandleFunc("GET /recall/events", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.Recall.EventsWithPeople(r.URL.Query().Get("calendar_id")))
+	})
+	mux.HandleFunc("POST /recall/events/static", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			On bool `json:"on"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		s.Recall.SetStaticEvents(in.On)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /recall/events/apply-scripted", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]int{"applied": s.Recall.ApplyScriptedChanges()})
 	})
 	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, _ *http.Request) {
 		s.Identity.Faults().Reset()

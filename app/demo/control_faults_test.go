@@ -12,12 +12,7 @@ import (
 // the app never calls).
 func TestControlReportsPendingRecallFaults(t *testing.T) {
 	t.Parallel()
-	svc := startServices(t)
-	c, err := svc.StartControl()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	svc, c := startControl(t)
 
 	pending := func() int {
 		t.Helper()

@@ -15,12 +15,7 @@ import (
 // calendars with their client-secret fingerprints.
 func TestControlForLifecycleTests(t *testing.T) {
 	t.Parallel()
-	svc := startServices(t)
-	c, err := svc.StartControl()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	svc, c := startControl(t)
 
 	if res := post(t, c.URL()+"/recall/fault", map[string]any{"method": "POST", "path": "/api/v2/calendars/", "dropResponse": true}); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("drop fault: %d", res.StatusCode)
@@ -62,7 +57,7 @@ func TestControlForLifecycleTests(t *testing.T) {
 		t.Errorf("refresh tokens %d before any sign-in", len(tokens))
 	}
 	// The added secret is valid at the fake Microsoft.
-	err = svc.Identity.VerifyRefreshToken(t.Context(), svc.ClientID, "rotated-value-1", "unknown")
+	err := svc.Identity.VerifyRefreshToken(t.Context(), svc.ClientID, "rotated-value-1", "unknown")
 	if identity.IsTokenError(err, 7000215) {
 		t.Error("the added secret was refused as invalid")
 	}
@@ -80,5 +75,58 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The control endpoints issue 13's end-to-end test uses: the events with
+// their people (to work out what a rule records without the app), the
+// bots, and the scripted diary changes turned off or made at once.
+func TestControlForMeetingsTests(t *testing.T) {
+	t.Parallel()
+	svc, c := startControl(t)
+	if res := post(t, c.URL()+"/recall/events/static", map[string]any{"on": true}); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("static: %d", res.StatusCode)
+	}
+	if res := post(t, c.URL()+"/recall/events/static", map[string]any{"on": "yes"}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad body: %d", res.StatusCode)
+	}
+
+	body := `{"platform":"microsoft_outlook","oauth_client_id":"` + svc.ClientID + `","oauth_client_secret":"` + svc.ClientSecret + `","oauth_refresh_token":"rt","oauth_email":"pat@contoso.example"}`
+	if res := recallCall(t, svc, http.MethodPost, "/api/v2/calendars/", []byte(body)); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	cals := svc.Recall.Calendars()
+	svc.Recall.SetCalendarStatus(cals[0].ID, "connected", nil)
+
+	var events []recallapi.EventPeople
+	getJSON(t, c.URL()+"/recall/events?calendar_id="+cals[0].ID, &events)
+	var moving recallapi.EventPeople
+	for _, e := range events {
+		if e.Title == recallapi.ScriptedMovingTitle {
+			moving = e
+		}
+	}
+	if moving.ID == "" || moving.Organizer != "pat@contoso.example" || len(moving.Attendees) == 0 || moving.Response != "organizer" {
+		t.Fatalf("the events lack their people: %+v", moving)
+	}
+	key := moving.Start.UTC().Format("2006-01-02T15:04:05Z") + "-" + moving.MeetingURL
+	if res := recallCall(t, svc, http.MethodPost, "/api/v2/calendar-events/"+moving.ID+"/bot/",
+		[]byte(`{"deduplication_key":"`+key+`","bot_config":{"bot_name":"Notes"}}`)); res.StatusCode != http.StatusOK {
+		t.Fatalf("schedule: %d", res.StatusCode)
+	}
+	var bots []recallapi.BotSnapshot
+	getJSON(t, c.URL()+"/recall/bots", &bots)
+	if len(bots) != 1 || bots[0].Key != key || bots[0].BotName != "Notes" || len(bots[0].Events) != 1 || bots[0].Events[0] != moving.ID {
+		t.Fatalf("bots %+v", bots)
+	}
+
+	var applied struct{ Applied int }
+	res, err := http.Post(c.URL()+"/recall/events/apply-scripted", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(&applied); err != nil || applied.Applied != 0 {
+		t.Fatalf("a static diary had %d scripted changes (%v)", applied.Applied, err)
 	}
 }

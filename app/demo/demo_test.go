@@ -30,6 +30,32 @@ func startServices(t *testing.T) *Services {
 	return svc
 }
 
+// recallCall sends an authenticated request to the fake Recall.
+func recallCall(t *testing.T, svc *Services, method, path string, body []byte) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, svc.RecallURL()+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Token "+svc.RecallAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
+// startControl starts the fakes and their control API.
+func startControl(t *testing.T) (*Services, *Control) {
+	t.Helper()
+	svc := startServices(t)
+	c, err := svc.StartControl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return svc, c
+}
+
 func TestCredentialsAreFreshAndWellFormed(t *testing.T) {
 	t.Parallel()
 	a, b := startServices(t), startServices(t)
@@ -58,15 +84,7 @@ func TestRecallVerifiesTokensWithTheIdentityPlatform(t *testing.T) {
 		"oauth_client_secret": svc.ClientSecret,
 		"oauth_refresh_token": "never-issued-by-the-fake",
 	})
-	req, _ := http.NewRequest(http.MethodPost, svc.RecallURL()+"/api/v2/calendars/", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Token "+svc.RecallAPIKey)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
+	if res := recallCall(t, svc, http.MethodPost, "/api/v2/calendars/", body); res.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d", res.StatusCode)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -95,12 +113,7 @@ func post(t *testing.T, url string, v any) *http.Response {
 
 func TestControlInjectsFaultsAndShowsCalendars(t *testing.T) {
 	t.Parallel()
-	svc := startServices(t)
-	c, err := svc.StartControl()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	svc, c := startControl(t)
 
 	if res := post(t, c.URL()+"/identity/fault", map[string]any{"name": "auto_accept", "on": true}); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("identity fault: %d", res.StatusCode)
