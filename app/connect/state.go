@@ -42,6 +42,10 @@ type CalendarState struct {
 	LastChange *StatusChangeView `json:"lastChange,omitempty"`
 	// LikelyCause explains a disconnection in plain words.
 	LikelyCause string `json:"likelyCause,omitempty"`
+	// CauseForAdmin: only IT can fix the cause (the Microsoft app's
+	// secret expired or was replaced); reconnecting would not help, so
+	// the UI offers no Reconnect.
+	CauseForAdmin bool `json:"causeForAdmin,omitempty"`
 	// CheckedAt is when we last read the status from Recall (RFC 3339).
 	CheckedAt string `json:"checkedAt,omitempty"`
 }

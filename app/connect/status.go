@@ -332,6 +332,7 @@ func calendarView(cal Calendar, checkedAt time.Time, saved Saved) (CalendarState
 			}
 		}
 		view.LikelyCause = likelyCause(detail)
+		view.CauseForAdmin = view.LikelyCause == causeAppCredential
 	}
 	return view, since
 }

@@ -209,6 +209,14 @@ func TestCalendarViewSortsStatusChanges(t *testing.T) {
 	if !since.Equal(t0.Add(2*time.Hour)) || view.LastChange.Status != statusDisconnected || view.LikelyCause != causeSignInExpired {
 		t.Errorf("view = %+v (since %v), want the newest entry used", view, since)
 	}
+	if view.CauseForAdmin {
+		t.Error("an expired sign-in is the person's to fix (Reconnect), not IT's")
+	}
+	// An expired app secret is IT's: reconnecting cannot fix it.
+	cal.StatusChanges = append(cal.StatusChanges, StatusChange{Status: statusDisconnected, CreatedAt: t0.Add(4 * time.Hour), Detail: "invalid_client: AADSTS7000222"})
+	if view, _ = calendarView(cal, t0.Add(5*time.Hour), Saved{}); view.LikelyCause != causeAppCredential || !view.CauseForAdmin {
+		t.Errorf("view = %+v, want the app-secret cause marked for IT", view)
+	}
 
 	// Without history, Since falls back to what was saved for that status.
 	savedSince := t0.Add(-time.Hour)

@@ -59,6 +59,24 @@ describe('Connected screen', () => {
     expect(mock.Reconnect).toHaveBeenCalledTimes(1);
   });
 
+  it('when only IT can fix the cause offers no Reconnect, but the details for IT', async () => {
+    const user = userEvent.setup();
+    render(ConnectedScreen, {
+      current: connected({
+        status: 'disconnected',
+        likelyCause: "Outlook Connect's Microsoft app secret expired or was replaced.",
+        causeForAdmin: true,
+        lastChange: { status: 'disconnected', at: now.toString(), detail: 'invalid_client: AADSTS7000222' },
+      }),
+      now,
+    });
+    expect(screen.getByText("Outlook Connect's Microsoft app secret expired or was replaced.")).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Reconnect' })).not.toBeInTheDocument();
+    expect(screen.getByText(/Only your IT team can fix this/)).toBeVisible();
+    await user.click(screen.getByRole('button', { name: /Copy details for IT/ }));
+    expect(mock.CopyText).toHaveBeenCalledWith(expect.stringMatching(/Recall calendar: cal_01JD8X\nRecall says: invalid_client: AADSTS7000222/));
+  });
+
   it('Disconnect asks first; Keep connected and Escape do nothing and restore focus', async () => {
     const user = userEvent.setup();
     render(ConnectedScreen, { current: connected(), now });

@@ -35,6 +35,7 @@ const state: Complete<State> = {
     since: 's',
     lastChange: { status: 's', at: 'a', detail: 'd' },
     likelyCause: 'l',
+    causeForAdmin: true,
     checkedAt: 'c',
   },
   signIn: { startUrl: 'u', browserOpened: true, expiresAt: 'e' },

@@ -29,6 +29,8 @@ export interface CalendarState {
   since?: string;
   lastChange?: { status: string; at: string; detail?: string };
   likelyCause?: string;
+  /** only IT can fix the cause (the app's Microsoft secret): reconnecting would not help */
+  causeForAdmin?: boolean;
   /** RFC 3339 */
   checkedAt?: string;
 }

@@ -442,6 +442,7 @@ export namespace connect {
 	    since?: string;
 	    lastChange?: StatusChangeView;
 	    likelyCause?: string;
+	    causeForAdmin?: boolean;
 	    checkedAt?: string;
 	
 	    static createFrom(source: any = {}) {
@@ -455,6 +456,7 @@ export namespace connect {
 	        this.since = source["since"];
 	        this.lastChange = this.convertValues(source["lastChange"], StatusChangeView);
 	        this.likelyCause = source["likelyCause"];
+	        this.causeForAdmin = source["causeForAdmin"];
 	        this.checkedAt = source["checkedAt"];
 	    }
 	
