@@ -71,6 +71,18 @@ describe('Disconnect failed', () => {
     await waitFor(() => expect(mock.RemoveFromThisComputer).toHaveBeenCalledTimes(1));
   });
 
+  it('after a failed Start over (no calendar yet) speaks of the earlier attempt, not of disconnecting', async () => {
+    const user = userEvent.setup();
+    render(DisconnectFailedScreen, { current: state('disconnect_failed', { calendar: undefined }) });
+    expect(screen.getByRole('heading', { level: 1, name: "We couldn't finish starting over" })).toBeInTheDocument();
+    expect(screen.queryByText(/finish disconnecting/)).not.toBeInTheDocument();
+    expect(screen.getByText(/whether your earlier attempt registered your calendar/)).toBeVisible();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(mock.Disconnect).toHaveBeenCalledTimes(1);
+    await user.click(screen.getByRole('button', { name: 'Remove from this computer only…' }));
+    expect(screen.getByRole('alertdialog')).toHaveAccessibleDescription(/If your earlier attempt did register your calendar/);
+  });
+
   it('disables actions while busy', () => {
     render(DisconnectFailedScreen, { current: state('disconnect_failed'), busy: true });
     expect(screen.getByRole('button', { name: 'Try again' })).toBeDisabled();

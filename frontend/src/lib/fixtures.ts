@@ -99,6 +99,10 @@ export function state(phase: State['phase'], over: Partial<State> = {}, now = Da
       };
       break;
   }
+  if (phase === 'disconnect_failed') {
+    // A disconnect that failed keeps its calendar (a failed Start over has none).
+    base.calendar = { id: 'cal_01JD8X', status: 'connected', since: minutes(-47, now), checkedAt: minutes(-1, now) };
+  }
   if (phase === 'finish_pending' || phase === 'disconnect_failed') base.problem = problems.recallUnreachable;
   return { ...base, ...over };
 }

@@ -40,6 +40,7 @@ export const scenarios = [
   'finish-pending',
   'disconnecting',
   'disconnect-failed',
+  'start-over-failed',
   'configured',
   'setup-locked',
   'busy',
@@ -99,6 +100,8 @@ function initialState(scenario: string): State {
       return state('disconnecting');
     case 'disconnect-failed':
       return state('disconnect_failed');
+    case 'start-over-failed':
+      return state('disconnect_failed', { calendar: undefined });
     case 'busy':
       return state('idle', { busy: true });
     default:
