@@ -16,6 +16,9 @@ describe('Connect screen (idle)', () => {
     expect(h).toHaveFocus();
     expect(screen.getByText(/We'll open Microsoft's sign-in page in your browser/)).toBeVisible();
     expect(screen.getByText(/only asks to read your calendar/)).toBeVisible();
+    // Once connected, Recall holds the sign-in and the keychain copy is deleted.
+    expect(screen.getByText(/secure keychain only until Recall has it/)).toBeVisible();
+    expect(screen.queryByText(/sign-in is kept in this computer's secure keychain\./)).not.toBeInTheDocument();
     const btn = screen.getByRole('button', { name: 'Connect Outlook calendar' });
     expect(btn).toBeEnabled();
     expect(btn).toHaveClass('btn-primary');
