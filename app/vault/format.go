@@ -20,8 +20,11 @@ import (
 //	recall-api-key            Recall API key
 //	vault-check:<random>      short-lived canary written by Check
 //
-// <account> is the account's email, lowercased, with "%" and "#" written as
-// "%25" and "%23" so that a user name never contains "#" (see chunks below).
+// <account> is the key app/connect gives (connect.AccountKey): the
+// account's stable "<oid>.<tid>" from the id_token, or its email for a
+// connection saved before ids were kept. It is lowercased, with "%" and
+// "#" written as "%25" and "%23" so that a user name never contains "#"
+// (see chunks below).
 //
 // A value that fits in one keychain item is stored directly:
 //
@@ -55,7 +58,8 @@ const (
 	// key, low enough that a runaway value is refused rather than sprayed
 	// across the keychain.
 	maxChunks = 64
-	// maxAccountLen is the longest email address (RFC 5321 path limit).
+	// maxAccountLen is the longest email address (RFC 5321 path limit),
+	// far more than an "<oid>.<tid>" key (73 bytes).
 	maxAccountLen = 254
 )
 

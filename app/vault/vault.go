@@ -112,8 +112,9 @@ func New(opts Options) (*Vault, error) {
 // the uninstall instructions).
 func (v *Vault) Service() string { return v.service }
 
-// SaveRefreshToken stores the refresh token of account (an email address,
-// matched case-insensitively), replacing any earlier one.
+// SaveRefreshToken stores the refresh token of account (connect.AccountKey:
+// "<oid>.<tid>", or an email in older connections; matched
+// case-insensitively), replacing any earlier one.
 func (v *Vault) SaveRefreshToken(ctx context.Context, account, token string) error {
 	user, err := accountUser(account)
 	if err != nil {
