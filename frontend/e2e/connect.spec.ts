@@ -1,4 +1,4 @@
-import { test, expect, demoTokenUser, shotsDir } from './harness';
+import { test, expect, demoTokenUser, dismissRulePromptIfShown, shotsDir } from './harness';
 import { join } from 'node:path';
 
 const demoEmail = 'alex.morgan@contoso.example';
@@ -24,6 +24,7 @@ test('connects through the browser, keeps the token out of files and drops it on
 
   await expect(page.getByRole('heading', { name: 'Your calendar is connected' })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText(demoEmail)).toBeVisible();
+  await dismissRulePromptIfShown(page);
   await app.shot('05-connected');
 
   // Once Recall reports the calendar connected the refresh token leaves the

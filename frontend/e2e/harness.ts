@@ -51,6 +51,54 @@ export class Control {
   setCalendarStatus(id: string, status: string, detail: Record<string, unknown>) {
     return this.post('/calendars/status', { id, status, detail });
   }
+  /** The fake Recall's bots, by join time. */
+  async bots(): Promise<FakeBot[]> {
+    return (await fetch(this.url + '/recall/bots')).json();
+  }
+  /** A calendar's events (every calendar's without an id), with their people and bot. */
+  async events(calendarId = ''): Promise<FakeEvent[]> {
+    return (await fetch(this.url + '/recall/events?calendar_id=' + encodeURIComponent(calendarId))).json();
+  }
+  /** Calendars that sync from now on keep their generated diary: no scripted move or cancellation. */
+  staticEvents(on = true) {
+    return this.post('/recall/events/static', { on });
+  }
+  /** Makes the pending scripted diary changes (one meeting moves, one is cancelled) now. */
+  async applyScriptedChanges(): Promise<number> {
+    const res = await fetch(this.url + '/recall/events/apply-scripted', { method: 'POST' });
+    if (!res.ok) throw new Error(`control apply-scripted: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { applied: number }).applied;
+  }
+}
+
+/** A bot of the fake Recall (recallapi.BotSnapshot). */
+export interface FakeBot {
+  ID: string;
+  Key: string;
+  BotName: string;
+  MeetingURL: string;
+  JoinAt: string;
+  Config: Record<string, unknown>;
+  Events: string[];
+  Dispatched: boolean;
+}
+
+/** An event of the fake Recall (recallapi.EventPeople). */
+export interface FakeEvent {
+  ID: string;
+  CalendarID: string;
+  Title: string;
+  Start: string;
+  End: string;
+  MeetingURL: string;
+  JoinURL: string;
+  AllDay: boolean;
+  Cancelled: boolean;
+  Deleted: boolean;
+  BotKey: string;
+  Organizer: string;
+  Attendees: string[] | null;
+  Response: string;
 }
 
 export interface AppOptions {
@@ -316,5 +364,23 @@ export async function connectThroughDemo(app: RunningApp): Promise<Page> {
   await signIn.getByRole('button', { name: 'Accept' }).click();
   await expect(signIn.getByText(/signed in/i).first()).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Your calendar is connected' })).toBeVisible({ timeout: 30_000 });
+  await dismissRulePromptIfShown(page);
   return signIn;
+}
+
+/**
+ * The one-time "Which meetings should be recorded?" prompt opens over the
+ * Connected screen once the first sync has loaded the meetings and nobody
+ * has chosen a rule (demo mode has no admin default). This waits for the
+ * meetings, then answers "Decide later" if it asks, so that it cannot open
+ * later over the test's next click.
+ */
+export async function dismissRulePromptIfShown(page: Page): Promise<void> {
+  const prompt = page.getByRole('dialog', { name: 'Which meetings should be recorded?' });
+  const loaded = page.getByTestId('meetings-counts').filter({ hasText: /will (not )?be recorded/ });
+  await expect(prompt.or(loaded).first()).toBeVisible({ timeout: 30_000 });
+  if (await prompt.isVisible()) {
+    await prompt.getByRole('button', { name: 'Decide later' }).click();
+    await expect(prompt).toBeHidden();
+  }
 }

@@ -5,6 +5,7 @@ import {
   expect,
   connectThroughDemo,
   demoTokenUser,
+  dismissRulePromptIfShown,
   launchApp,
   startDemoServices,
   type RunningApp,
@@ -116,6 +117,7 @@ base('a rotated client secret reaches Recall from a new setup file, with no sign
     await signIn.getByRole('button', { name: 'Accept' }).click();
     await expect(page.getByRole('heading', { name: 'Your calendar is connected' })).toBeVisible({ timeout: 30_000 });
     await signIn.close();
+    await dismissRulePromptIfShown(page);
     const [cal] = await svc.control.calendars();
     expect(cal.SecretFingerprint).toBe(fingerprint(svc.client_secret));
     const signIns = app.signInCount();
