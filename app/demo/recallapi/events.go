@@ -77,13 +77,28 @@ func (s *Server) eventViewLocked(e *event) eventJSON {
 	return v
 }
 
-// sortedEventIDsLocked returns every event id in order; kept sorted on
-// insert and delete so each page is a binary search plus a scan.
-func (s *Server) sortedEventIDsLocked() []string { return s.eventOrder }
+// sortedEventIDsLocked returns every event id in order. New ids are
+// appended and sorted once, at the next list without a calendar filter, so
+// a fleet of calendars is not re-sorted on every added event.
+func (s *Server) sortedEventIDsLocked() []string {
+	if s.unsorted {
+		sort.Strings(s.eventOrder)
+		s.unsorted = false
+	}
+	return s.eventOrder
+}
 
-func (s *Server) addEventsLocked(ids []string) {
+// addEventsLocked indexes new events of calendar c: in the whole list and
+// in the calendar's own sorted list, which a list filtered by calendar_id
+// pages through instead (same pages: it holds every event the filter
+// keeps, in the same order).
+func (s *Server) addEventsLocked(c *calendar, ids []string) {
 	s.eventOrder = append(s.eventOrder, ids...)
-	sort.Strings(s.eventOrder)
+	s.unsorted = true
+	for _, id := range ids {
+		i, _ := slices.BinarySearch(c.eventIDs, id)
+		c.eventIDs = slices.Insert(c.eventIDs, i, id)
+	}
 }
 
 func (s *Server) dropEventOrderLocked(ids []string) {
@@ -148,7 +163,14 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applyChangesLocked()
-	got, next, prev, err := paginate(s.sortedEventIDsLocked(), q.Get("cursor"), eventsPageSize, keep)
+	var ids []string
+	switch c, ok := s.calendars[calendarID]; {
+	case calendarID == "":
+		ids = s.sortedEventIDsLocked()
+	case ok:
+		ids = c.eventIDs
+	}
+	got, next, prev, err := paginate(ids, q.Get("cursor"), eventsPageSize, keep)
 	if err != nil {
 		writeBadCursor(w)
 		return
@@ -424,7 +446,6 @@ func (s *Server) AddEvent(calendarID string, in NewEvent) (string, error) {
 	e.raw["id"], e.raw["iCalUId"] = e.platformID, e.icalUID
 	e.createdAt, e.updatedAt = now, now
 	s.events[e.id] = e
-	c.eventIDs = append(c.eventIDs, e.id)
-	s.addEventsLocked([]string{e.id})
+	s.addEventsLocked(c, []string{e.id})
 	return e.id, nil
 }

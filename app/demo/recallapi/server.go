@@ -95,7 +95,8 @@ type Server struct {
 	mu         sync.Mutex
 	calendars  map[string]*calendar
 	events     map[string]*event
-	eventOrder []string        // every event id, sorted (list order)
+	eventOrder []string        // every event id (the list order once sorted)
+	unsorted   bool            // ids were appended to eventOrder since it was sorted
 	bots       map[string]*bot // by deduplication key
 	busyKeys   map[string]bool // deduplication keys with a bot call in progress
 	hold       *BotHold        // parks bot calls while set (tests)
