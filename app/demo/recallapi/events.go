@@ -255,7 +255,10 @@ type EventSnapshot struct {
 	AllDay     bool
 	Cancelled  bool
 	Deleted    bool
-	UpdatedAt  time.Time
+	// Response is the owner's Graph response: organizer, accepted,
+	// tentativelyAccepted, declined or none.
+	Response  string
+	UpdatedAt time.Time
 	// BotKey and BotID describe the attached bot ("" when none).
 	BotKey string
 	BotID  string
@@ -273,23 +276,7 @@ func (s *Server) Events(calendarID string) []EventSnapshot {
 		if calendarID != "" && e.calendarID != calendarID {
 			continue
 		}
-		snap := EventSnapshot{
-			ID: e.id, CalendarID: e.calendarID, Start: e.start, End: e.end,
-			Deleted: e.isDeleted, UpdatedAt: e.updatedAt, BotKey: e.botKey,
-		}
-		snap.Title, _ = e.raw["subject"].(string)
-		snap.AllDay, _ = e.raw["isAllDay"].(bool)
-		snap.Cancelled, _ = e.raw["isCancelled"].(bool)
-		if om, ok := e.raw["onlineMeeting"].(map[string]any); ok {
-			snap.JoinURL, _ = om["joinUrl"].(string)
-		}
-		if e.meetingURL != nil {
-			snap.MeetingURL = *e.meetingURL
-		}
-		if b, ok := s.bots[e.botKey]; ok {
-			snap.BotID = b.id
-		}
-		out = append(out, snap)
+		out = append(out, s.snapshotLocked(e))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Start.Equal(out[j].Start) {
@@ -298,6 +285,44 @@ func (s *Server) Events(calendarID string) []EventSnapshot {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// Event is one event by id, deleted or not, after due scripted changes;
+// false when there is none. Unlike Events it does not copy the whole
+// store, so a simulation can look at one meeting of thousands of
+// calendars as its start nears.
+func (s *Server) Event(id string) (EventSnapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyChangesLocked()
+	e, ok := s.events[id]
+	if !ok {
+		return EventSnapshot{}, false
+	}
+	return s.snapshotLocked(e), true
+}
+
+func (s *Server) snapshotLocked(e *event) EventSnapshot {
+	snap := EventSnapshot{
+		ID: e.id, CalendarID: e.calendarID, Start: e.start, End: e.end,
+		Deleted: e.isDeleted, UpdatedAt: e.updatedAt, BotKey: e.botKey,
+	}
+	snap.Title, _ = e.raw["subject"].(string)
+	snap.AllDay, _ = e.raw["isAllDay"].(bool)
+	snap.Cancelled, _ = e.raw["isCancelled"].(bool)
+	if om, ok := e.raw["onlineMeeting"].(map[string]any); ok {
+		snap.JoinURL, _ = om["joinUrl"].(string)
+	}
+	if rs, ok := e.raw["responseStatus"].(map[string]any); ok {
+		snap.Response, _ = rs["response"].(string)
+	}
+	if e.meetingURL != nil {
+		snap.MeetingURL = *e.meetingURL
+	}
+	if b, ok := s.bots[e.botKey]; ok {
+		snap.BotID = b.id
+	}
+	return snap
 }
 
 // ErrNoEvent is returned by the event edits for an unknown or deleted event.
