@@ -39,6 +39,13 @@ const (
 	// MinStatusPollInterval is app/connect's status poll
 	// (connect.DefaultStatusPollInterval).
 	MinStatusPollInterval = 5 * time.Minute
+	// RecoverAfter is how long the widening stays after a 429, and
+	// between each halving back. A 429 means the fleet asks Recall for
+	// more than twice what it planned (the plan is 40 % of the limit), so
+	// the interval it needs is the widened one: narrowing after every clean
+	// sync would only find the limit again, and a fleet larger than
+	// declared would keep meeting 429s.
+	RecoverAfter = time.Hour
 	// maxWiden caps how far 429s stretch the interval.
 	maxWiden = 8
 	// defaultRetryAfter is assumed when a 429 names no wait.
@@ -51,9 +58,10 @@ const (
 type Budget struct {
 	installs int
 
-	mu    sync.Mutex
-	widen int       // 1, 2, 4 or 8: the interval multiplier after 429s
-	until time.Time // no Recall call before this (Retry-After)
+	mu      sync.Mutex
+	widen   int       // 1, 2, 4 or 8: the interval multiplier after 429s
+	until   time.Time // no Recall call before this (Retry-After)
+	limited time.Time // the last 429, or the last halving back
 }
 
 // NewBudget returns the budget for a key shared by expectedInstalls
@@ -106,13 +114,19 @@ func (b *Budget) RateLimited(now time.Time, retryAfter time.Duration) {
 		b.until = t
 	}
 	b.widen = min(b.widen*2, maxWiden)
+	b.limited = now
 }
 
-// Succeeded records a sync without a 429: the widening halves back.
-func (b *Budget) Succeeded() {
+// Succeeded records a sync without a 429 at now: the widening halves back
+// once RecoverAfter has passed since the last 429 or the last halving.
+func (b *Budget) Succeeded(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.widen = max(b.widen/2, 1)
+	if b.widen == 1 || now.Sub(b.limited) < RecoverAfter {
+		return
+	}
+	b.widen /= 2
+	b.limited = now
 }
 
 // BlockedUntil is when Recall allows calls again (zero or past: now).

@@ -124,7 +124,9 @@
 //
 // On 429 the Service obeys Retry-After (no Recall call from any Service
 // sharing the Budget until then; a minute when none is given) and doubles
-// the sync interval, up to 8×; each clean sync halves it back. A failed
+// the sync interval, up to 8×; it halves back one step per hour without a
+// 429 (RecoverAfter), so a fleet larger than declared settles at the
+// interval it needs instead of finding the limit again after every sync. A failed
 // sync waits a full interval too, so an outage is not followed by a storm.
 // StartSpread spreads the first sync of a fleet started together (set it
 // to I for the background helper at login: N installs then start at

@@ -481,10 +481,29 @@ func TestBudgetArithmetic(t *testing.T) {
 	if !b.BlockedUntil().Equal(baseTime.Add(time.Minute)) {
 		t.Fatalf("blocked until %s", b.BlockedUntil())
 	}
-	for _, want := range []time.Duration{4, 2, 1, 1} {
-		b.Succeeded()
-		if got := b.SyncInterval(); got != want*base {
-			t.Fatalf("after a clean sync: %v, want %v", got, want*base)
+	// Clean syncs narrow it back one halving per quiet hour, not per
+	// sync: a fleet larger than declared keeps the interval it needed.
+	steps := []struct {
+		after time.Duration
+		want  time.Duration
+	}{
+		{30 * time.Minute, 8},           // within the hour of the last 429
+		{time.Hour, 4},                  // an hour on: one halving
+		{time.Hour + 59*time.Minute, 4}, // the next needs another hour
+		{2 * time.Hour, 2},
+		{3 * time.Hour, 1},
+		{5 * time.Hour, 1},
+	}
+	for _, st := range steps {
+		b.Succeeded(baseTime.Add(st.after))
+		if got := b.SyncInterval(); got != st.want*base {
+			t.Fatalf("clean sync %v after the 429: %v, want %v", st.after, got, st.want*base)
 		}
+	}
+	// A 429 while narrowing restarts the hour.
+	b.RateLimited(baseTime.Add(6*time.Hour), 0)
+	b.Succeeded(baseTime.Add(6*time.Hour + 59*time.Minute))
+	if got := b.SyncInterval(); got != 2*base {
+		t.Fatalf("clean sync within the hour of a new 429: %v, want %v", got, 2*base)
 	}
 }
