@@ -23,13 +23,15 @@
 // socket: each install's http.RoundTripper waits a random latency (150 to
 // 400 ms of virtual time) and then calls the fake's handler
 // (recallapi.NewHandler) on the request's goroutine, every check of the
-// fake included. A simulated day of 1,000 installs passes in about 25 s.
+// fake included. A simulated day of 1,000 installs passes in about 30 s
+// on two cores (10 times longer under -race, which is why make go-test
+// runs it with 100 installs).
 //
 // Every random choice derives from Config.Seed: who connects and logs in
 // when, each install's jitter and latency, each diary and its changes.
-// Goroutines woken at the same virtual instant may still run in either
-// order, so two runs with one seed agree on every figure to within a
-// request or two, not to the byte.
+// Virtual instants are nanosecond-random, so goroutines practically never
+// wake together: repeated runs, with and without -race, print identical
+// figures.
 //
 // # The organisation
 //
@@ -124,10 +126,10 @@
 //     meeting's last change before the deadline (or, for a change made
 //     while it was not running, for its start-up bound after it started:
 //     five minutes for a first load, the start spread plus two minutes for
-//     a helper at login). For a moved meeting the deadline is also a minute
-//     before its old start, when Recall sends the old bot and then refuses
-//     to change it. A miss here is a fault of the design: there must be
-//     none.
+//     a helper at login). When the meeting last changed with a bot on it,
+//     the deadline is also a minute before that bot's start (for a move,
+//     the old start): Recall sends the bot then and refuses to change it
+//     after. A miss here is a fault of the design: there must be none.
 //   - outage: covered but for the ten minutes Recall was down.
 //   - late: booked or changed with less notice than F, or while the
 //     computer was off and shortly before it started. No polling design
@@ -152,6 +154,24 @@
 //	   1,000           41.7 min     8 min 20 s         ~21 min      50 min
 //	   5,000         3 h 28 min        41.7 min         ~1.7 h     4 h 2 min
 //
-// The figures each run prints are in the README ("How far one Recall key
-// goes").
+// # The figures
+//
+// make bench, seed 1 (requests per minute: steady mean and busiest minute,
+// with the limit; 429s in the login storm and in steady running; the
+// README's "How far one Recall key goes" draws the conclusions):
+//
+//	                               100          1,000           5,000                1,000 declared as 250
+//	List Calendar Events (60)      24 · 42      24 · 40         25 · 48              56 · 60
+//	Retrieve Calendar (300)        21 · 34      125 · 152       130 · 178            206 · 242
+//	Bot calls (600)                1 · 41       11 · 84         43 · 155             14 · 99
+//	429s storm · steady            0 · 0        0 · 0           0 · 0                2,407 · 15,316
+//	freshness p50 · p95            2 m · 4.5 m  21 m · 43 m     1.6 h · 3.4 h        9 m · 57 m
+//	covered: need a bot · missed   337 · 0      3,194 · 0       14,741 · 0           3,159 · 17
+//	outage: need a bot · missed    0 · 0        19 · 5          411 · 8              12 · 2
+//	late: need · missed · rescued  14 · 8 · 5   351 · 199 · 61  7,117 · 4,790 · 283  307 · 139 · 31
+//	wall time                      13 s         39 s            3 min                58 s
+//
+// (Under-declared, "covered" uses the bound of the fleet's real size: the
+// declared one would promise 14 minutes that four times as many installs
+// cannot keep.)
 package sim
