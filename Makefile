@@ -106,7 +106,7 @@ bindings: deps-tools deps-frontend ## Regenerate frontend/wailsjs from the bound
 # ---------------------------------------------------------------- test ----
 
 .PHONY: test
-test: deps deps-test lint scripts-test bindings-check go-test fuzz frontend-check frontend-test build smoke e2e package package-test release-tools-test workflows-check ## Everything CI checks
+test: deps deps-test lint scripts-test bindings-check go-test sim fuzz frontend-check frontend-test build smoke e2e package package-test release-tools-test workflows-check ## Everything CI checks
 	@echo "make test: all checks passed"
 
 .PHONY: lint
@@ -142,9 +142,14 @@ fuzz: ## Run each fuzz target briefly
 	go test -run='^$$' -fuzz='^FuzzCallback$$' -fuzztime=$(FUZZTIME) ./app/msauth/
 	go test -run='^$$' -fuzz='^FuzzDecodeCalendar$$' -fuzztime=$(FUZZTIME) ./app/recall/
 
+.PHONY: sim
+sim: ## Organisation-scale simulation: 1,000 installs on one Recall key (short span), with issue 14's assertions
+	go test -count=1 -run='^TestFleet$$' -v ./app/demo/sim/
+
 .PHONY: bench
-bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, demo start, keychain and file writes
+bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, demo start, keychain and file writes; the fleet simulation at 100, 1,000 and 5,000 installs
 	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/meetings/ ./app/demo/ ./app/vault/ ./app/store/
+	go test -count=1 -timeout=60m -run='^TestFleet$$' -v ./app/demo/sim/ -args -sim.full
 
 .PHONY: frontend-check frontend-test
 frontend-check: deps-frontend ## svelte-check (types and a11y)

@@ -132,3 +132,58 @@ func TestRestartAfterCalendarDeletedElsewhere(t *testing.T) {
 		t.Errorf("state = %s, want idle with connect.calendar_removed and no token", describe(st))
 	}
 }
+
+// A background helper started at login reads the status within
+// StartSpread, not at once, so a fleet started together spreads its
+// Retrieve Calendar requests (issue 14).
+func TestRestartWithStartSpreadReadsWithinTheSpread(t *testing.T) {
+	h := newHarness(t)
+	h.store.saved = Saved{Account: aliceEmail, CalendarID: "cal-7", LastStatus: statusConnected, Setup: testSetup}
+	h.calendars.calendars["cal-7"] = Calendar{ID: "cal-7", Status: statusConnected}
+	var asked []time.Duration
+	h.tweak = func(o *Options) {
+		o.StartSpread = 10 * time.Minute
+		o.Jitter = func(n time.Duration) time.Duration { asked = append(asked, n); return 7 * time.Minute }
+	}
+
+	timers := h.clock.timerCount()
+	svc := h.start(t)
+	first := h.clock.waitForTimer(t, timers+1)
+	if first.wait != 7*time.Minute || len(asked) != 1 || asked[0] != 10*time.Minute {
+		t.Fatalf("first poll after %v (jitter asked %v), want 7m drawn from the 10m spread", first.wait, asked)
+	}
+	if n := h.calendars.getCount(); n != 0 {
+		t.Fatalf("%d status reads at start, want none before the spread", n)
+	}
+	if st := svc.State(); st.Phase != PhaseConnected || st.Calendar == nil || st.Calendar.Status != statusConnected {
+		t.Fatalf("before the first read: %s, want the saved status", describe(st))
+	}
+
+	h.clock.fire(first)
+	checked := formatTime(h.clock.Now())
+	h.notes.waitFor(t, "status read at "+checked, func(s State) bool {
+		return s.Calendar != nil && s.Calendar.CheckedAt == checked
+	})
+	if next := h.clock.waitForTimer(t, timers+2); next.wait != DefaultStatusPollInterval {
+		t.Errorf("poll after the first read scheduled after %v, want %v", next.wait, DefaultStatusPollInterval)
+	}
+	if n := h.calendars.getCount(); n != 1 {
+		t.Errorf("%d status reads, want 1", n)
+	}
+}
+
+// A calendar last seen "connecting" is read at once whatever the spread:
+// the person may be waiting for it.
+func TestRestartWithStartSpreadStillReadsConnectingAtOnce(t *testing.T) {
+	h := newHarness(t)
+	h.store.saved = Saved{Account: aliceEmail, CalendarID: "cal-7", LastStatus: statusConnecting, Setup: testSetup}
+	h.calendars.calendars["cal-7"] = Calendar{ID: "cal-7", Status: statusConnected}
+	h.tweak = func(o *Options) {
+		o.StartSpread = 10 * time.Minute
+		o.Jitter = func(time.Duration) time.Duration { t.Error("jitter drawn for a connecting calendar"); return 0 }
+	}
+	h.start(t)
+	h.notes.waitFor(t, "status read at start", func(s State) bool {
+		return s.Calendar != nil && s.Calendar.Status == statusConnected && s.Calendar.CheckedAt != ""
+	})
+}

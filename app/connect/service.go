@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -76,8 +77,19 @@ type Options struct {
 	ConnectingPollStart time.Duration
 	ConnectingPollMax   time.Duration
 	// StatusPollInterval is the gap between polls once the calendar is
-	// connected or disconnected.
+	// connected or disconnected. Every install on one Recall key shares
+	// Retrieve Calendar's limit: pass meetings.Budget.StatusPollInterval().
 	StatusPollInterval time.Duration
+	// StartSpread delays the first status read of a saved connection by a
+	// random time up to this, instead of reading at once, so a fleet of
+	// background helpers started by a login storm spreads its requests
+	// (issue 14; pass StatusPollInterval). 0, for the window, reads at
+	// once: the person is looking. A saved status of "connecting" is
+	// always read at once.
+	StartSpread time.Duration
+	// Jitter returns a random duration in [0, n], for StartSpread; nil
+	// means uniform random. Tests inject a fixed one.
+	Jitter func(n time.Duration) time.Duration
 	// FocusRefreshMinGap: a refresh on window focus is skipped if the status
 	// was read less than this long ago, to stay within Recall's rate budget.
 	FocusRefreshMinGap time.Duration
@@ -100,6 +112,14 @@ func (o *Options) applyDefaults() {
 	}
 	if o.Notifier == nil {
 		o.Notifier = discardNotifier{}
+	}
+	if o.Jitter == nil {
+		o.Jitter = func(n time.Duration) time.Duration {
+			if n <= 0 {
+				return 0
+			}
+			return rand.N(n + 1)
+		}
 	}
 	setDefault(&o.ConnectingPollStart, DefaultConnectingPollStart)
 	setDefault(&o.ConnectingPollMax, DefaultConnectingPollMax)
@@ -160,8 +180,11 @@ type Service struct {
 	// by the next successful read.
 	statusProblem   *problem.Problem
 	connectingDelay time.Duration // next poll gap while "connecting"
-	pollCancel      chan struct{} // closes the pending poll, if any
-	pollSeq         uint64        // identifies the pending poll
+	// firstPoll, when positive, is the gap before the first poll after
+	// Start (StartSpread), used once.
+	firstPoll  time.Duration
+	pollCancel chan struct{} // closes the pending poll, if any
+	pollSeq    uint64        // identifies the pending poll
 	// others are duplicates of our calendar that the last registration
 	// found and left alone, for diagnostics.
 	others []string
@@ -245,8 +268,14 @@ func (s *Service) Start(ctx context.Context) {
 			s.setStateLocked(State{Phase: PhaseFinishPending, Account: saved.Account})
 		case saved.CalendarID != "":
 			s.saved.Operation = ""
+			spread := s.opts.StartSpread > 0 && saved.LastStatus != "" && saved.LastStatus != statusConnecting
+			if spread {
+				// A helper started at login: the first poll comes within
+				// the spread, in place of a read now.
+				s.firstPoll = max(s.opts.Jitter(s.opts.StartSpread), time.Nanosecond)
+			}
 			s.setStateLocked(State{Phase: PhaseConnected, Account: saved.Account, Calendar: savedCalendarView(saved)})
-			refreshNow = true
+			refreshNow = !spread
 		default:
 			s.saved.Operation = ""
 			s.setStateLocked(State{Phase: PhaseIdle})

@@ -242,6 +242,9 @@ func (s *Service) scheduleNextPollLocked() {
 	} else {
 		s.connectingDelay = s.opts.ConnectingPollStart
 	}
+	if s.firstPoll > 0 {
+		wait, s.firstPoll = s.firstPoll, 0
+	}
 	fire := s.opts.After(wait)
 	cancel := make(chan struct{})
 	s.pollCancel = cancel

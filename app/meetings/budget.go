@@ -12,10 +12,19 @@ const (
 	ListEventsPerMinute       = 60
 	RetrieveCalendarPerMinute = 300
 	BotsPerMinute             = 600
-	// BudgetShare is the part of each limit all installs together plan to
-	// use, leaving the rest for bursts (login storms, rule changes,
-	// "Check now") and for anything else on the key.
+	// BudgetShare is the part of each limit all installs together stay
+	// under in steady running, leaving the rest for bursts (login storms,
+	// rule changes, recovery after an outage) and for anything else on
+	// the key.
 	BudgetShare = 0.5
+	// PlannedShare is the part of each limit the timed requests (the
+	// syncs and status reads every install makes by the clock) plan to
+	// use. The tenth between it and BudgetShare absorbs what no clock
+	// sets: focus syncs and "Check now", a full load of more than one
+	// page, a re-read after a 404, and a fleet up to a quarter larger than
+	// declared. Planning for BudgetShare itself would put the steady load
+	// at 50 % and a little over, not under it.
+	PlannedShare = 0.4
 )
 
 // DefaultExpectedInstalls is the number of installs assumed to share one
@@ -31,6 +40,13 @@ const (
 	// MinStatusPollInterval is app/connect's status poll
 	// (connect.DefaultStatusPollInterval).
 	MinStatusPollInterval = 5 * time.Minute
+	// RecoverAfter is how long the widening stays after a 429, and
+	// between each halving back. A 429 means the fleet asks Recall for
+	// more than twice what it planned (the plan is 40 % of the limit), so
+	// the interval it needs is the widened one: narrowing after every clean
+	// sync would only find the limit again, and a fleet larger than
+	// declared would keep meeting 429s.
+	RecoverAfter = time.Hour
 	// maxWiden caps how far 429s stretch the interval.
 	maxWiden = 8
 	// defaultRetryAfter is assumed when a 429 names no wait.
@@ -43,9 +59,10 @@ const (
 type Budget struct {
 	installs atomic.Int64
 
-	mu    sync.Mutex
-	widen int       // 1, 2, 4 or 8: the interval multiplier after 429s
-	until time.Time // no Recall call before this (Retry-After)
+	mu      sync.Mutex
+	widen   int       // 1, 2, 4 or 8: the interval multiplier after 429s
+	until   time.Time // no Recall call before this (Retry-After)
+	limited time.Time // the last 429, or the last halving back
 }
 
 // NewBudget returns the budget for a key shared by expectedInstalls
@@ -72,11 +89,11 @@ func (b *Budget) ExpectedInstalls() int { return int(b.installs.Load()) }
 
 // BaseSyncInterval is the gap between automatic syncs of one install when
 // Recall has not asked us to slow down: the installs' syncs together use
-// BudgetShare of List Calendar Events (one request per sync), so
-// interval = installs / (BudgetShare × 60) minutes, at least
+// PlannedShare of List Calendar Events (one request per sync), so
+// interval = installs / (PlannedShare × 60) minutes, at least
 // MinSyncInterval.
 func (b *Budget) BaseSyncInterval() time.Duration {
-	perMinute := BudgetShare * ListEventsPerMinute
+	perMinute := PlannedShare * ListEventsPerMinute
 	return max(MinSyncInterval, time.Duration(float64(b.installs.Load())/perMinute*float64(time.Minute)))
 }
 
@@ -88,11 +105,11 @@ func (b *Budget) SyncInterval() time.Duration {
 }
 
 // StatusPollInterval is the gap between calendar status reads
-// (app/connect) that keeps Retrieve Calendar within BudgetShare of its
-// limit: installs / (BudgetShare × 300) minutes, at least
-// MinStatusPollInterval.
+// (app/connect's Options.StatusPollInterval) that keeps Retrieve Calendar
+// within PlannedShare of its limit: installs / (PlannedShare × 300)
+// minutes, at least MinStatusPollInterval.
 func (b *Budget) StatusPollInterval() time.Duration {
-	perMinute := BudgetShare * RetrieveCalendarPerMinute
+	perMinute := PlannedShare * RetrieveCalendarPerMinute
 	return max(MinStatusPollInterval, time.Duration(float64(b.installs.Load())/perMinute*float64(time.Minute)))
 }
 
@@ -108,13 +125,19 @@ func (b *Budget) RateLimited(now time.Time, retryAfter time.Duration) {
 		b.until = t
 	}
 	b.widen = min(b.widen*2, maxWiden)
+	b.limited = now
 }
 
-// Succeeded records a sync without a 429: the widening halves back.
-func (b *Budget) Succeeded() {
+// Succeeded records a sync without a 429 at now: the widening halves back
+// once RecoverAfter has passed since the last 429 or the last halving.
+func (b *Budget) Succeeded(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.widen = max(b.widen/2, 1)
+	if b.widen == 1 || now.Sub(b.limited) < RecoverAfter {
+		return
+	}
+	b.widen /= 2
+	b.limited = now
 }
 
 // BlockedUntil is when Recall allows calls again (zero or past: now).

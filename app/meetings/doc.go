@@ -81,48 +81,56 @@
 //
 // Every install on one Recall key shares the workspace's limits per minute
 // (§6.2): List Calendar Events 60, Retrieve Calendar 300, bot schedule and
-// unschedule 600. The installs together plan to use BudgetShare = 50 % of
-// each. With N = ExpectedInstalls (default 250):
+// unschedule 600. In steady running the installs together stay under
+// BudgetShare = 50 % of each: the requests made by the clock plan for
+// PlannedShare = 40 %, and the tenth in between absorbs what no clock sets
+// (focus syncs, "Check now", a full load of two pages, a fleet a quarter
+// larger than declared). With N = ExpectedInstalls (default 250):
 //
-//	sync interval I = N / (0.5 × 60) min, at least 2 min      N=250: 8 min 20 s
+//	sync interval I = N / (0.4 × 60) min, at least 2 min      N=250: 10 min 25 s
 //	                  (each sync is one List request: an incremental sync
 //	                  returns one page unless 100+ events changed)
 //	jitter            I × [0.85, 1.15], so installs drift apart
+//	status poll       max(5 min, N / (0.4 × 300) min): Budget.StatusPollInterval,
+//	                  for app/connect's Options.StatusPollInterval
 //
 // Requests per install per hour at N = 250:
 //
-//	List Calendar Events  60 / 8.33 = 7.2  (+ a daily full load of 1–2 pages;
+//	List Calendar Events  60 / 10.4 = 5.8  (+ a daily full load of 1–2 pages;
 //	                      a focus sync replaces the next timed one and is
-//	                      allowed once per I/2, so at most 14.4 while the
+//	                      allowed once per I/2, so at most 11.5 while the
 //	                      person keeps switching to the window)
-//	Retrieve Calendar     12 at app/connect's 5-minute status poll; Budget.
-//	                      StatusPollInterval = max(5 min, N / 150 min) keeps
-//	                      it within 50 % above 750 installs
+//	Retrieve Calendar     12 at the 5-minute status poll, which stretches
+//	                      with N above 600 installs
 //	Bot calls             one per meeting that appears, moves, is cancelled
 //	                      or changes choice: under 1 for a typical diary; a
 //	                      rule change costs one per meeting in the week
 //
-// Installs one key serves at ≤ 50 % of each limit:
+// Installs one key serves, timed requests at 40 % of each limit:
 //
-//	List Calendar Events  30/min ÷ (1 per I)  = 30 × I(min): 250 at I = 8.3 min,
-//	                      1,000 at 33 min, 5,000 at 167 min (I grows with N)
-//	Retrieve Calendar     150/min ÷ (1 per 5 min) = 750 at the 5-minute poll,
+//	List Calendar Events  24/min ÷ (1 per I) = 24 × I(min): 250 at I = 10.4 min,
+//	                      1,000 at 41.7 min, 5,000 at 3 h 28 min (I grows with N)
+//	Retrieve Calendar     120/min ÷ (1 per 5 min) = 600 at the 5-minute poll,
 //	                      then the poll stretches with N
 //	Bot calls             300/min = 18,000/h: 18,000 installs at 1 call/hour;
 //	                      a first start schedules the week's bots once
 //	                      (~15 calls), which 250 installs drain in 12.5 min
 //
 // Event freshness, the time from a change reaching Recall to the app acting
-// on it, is at most I × 1.15 and on average I / 2: 4.2 min on average and
-// 9.6 min at worst for N = 250; 17 and 38 min for N = 1,000. A meeting
+// on it, is at most I × 1.15 and on average I / 2: 5.2 min on average and
+// 12 min at worst for N = 250; 21 and 48 min for N = 1,000. A meeting
 // booked closer to its start than that may get its bot late. Recall's own
-// sync from Outlook comes on top and is not ours to budget.
+// sync from Outlook comes on top and is not ours to budget. The
+// organisation-scale simulation (app/demo/sim) measures all of this with
+// the real code.
 //
 // On 429 the Service obeys Retry-After (no Recall call from any Service
 // sharing the Budget until then; a minute when none is given) and doubles
-// the sync interval, up to 8×; each clean sync halves it back. A failed
+// the sync interval, up to 8×; it halves back one step per hour without a
+// 429 (RecoverAfter), so a fleet larger than declared settles at the
+// interval it needs instead of finding the limit again after every sync. A failed
 // sync waits a full interval too, so an outage is not followed by a storm.
 // StartSpread spreads the first sync of a fleet started together (set it
 // to I for the background helper at login: N installs then start at
-// N / I = 30 per minute, 50 % of the List limit).
+// N / I = 24 per minute, 40 % of the List limit).
 package meetings

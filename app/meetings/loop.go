@@ -168,7 +168,7 @@ func (s *Service) sync(ctx context.Context, epoch uint64) {
 	}
 	forgotten := s.applyLocked(events, full, now)
 	s.syncProblem = nil
-	s.budget.Succeeded()
+	s.budget.Succeeded(now)
 	s.cache.LastSyncAt, s.cache.LastSyncBy = now, s.opts.Runner
 	if full {
 		s.cache.LastFullAt = now

@@ -445,6 +445,7 @@ func TestRateLimitedBotCalls(t *testing.T) {
 	svc := h.start(Active)
 	base := h.budget.SyncInterval()
 	h.srv.Faults().Add(recallapi.Fault{Method: http.MethodPost, Path: "/api/v2/calendar-events/*/bot/", Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute})
+	limitedAt := h.clock.Now()
 	svc.SetRule(context.Background(), string(RuleAllWithLink), false)
 	tm := h.idle()
 	if n := len(h.botCalls()); n != 1 {
@@ -472,11 +473,19 @@ func TestRateLimitedBotCalls(t *testing.T) {
 	if v.RateLimitedUntil != "" {
 		t.Fatalf("still rate limited: %q", v.RateLimitedUntil)
 	}
-	// A clean sync halves the widening back.
-	tm = h.clock.waitForTimer(t, h.timers)
-	h.fire(tm)
-	if got := h.budget.SyncInterval(); got != base {
-		t.Fatalf("interval %v after a clean sync, want %v", got, base)
+	// Clean syncs keep the widening for an hour after the 429; the first
+	// one after that halves it back.
+	syncs := 0
+	for h.clock.Now().Sub(limitedAt) < RecoverAfter {
+		if got := h.budget.SyncInterval(); got != 2*base {
+			t.Fatalf("interval %v %v after the 429, want %v", got, h.clock.Now().Sub(limitedAt), 2*base)
+		}
+		tm = h.clock.waitForTimer(t, h.timers)
+		h.fire(tm)
+		syncs++
+	}
+	if got := h.budget.SyncInterval(); got != base || syncs < 3 {
+		t.Fatalf("interval %v after %d clean syncs over an hour, want %v", got, syncs, base)
 	}
 }
 

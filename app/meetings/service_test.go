@@ -438,12 +438,15 @@ func TestBudgetArithmetic(t *testing.T) {
 		installs     int
 		sync, status time.Duration
 	}{
-		{0, 8*time.Minute + 20*time.Second, 5 * time.Minute},
+		{0, 10*time.Minute + 25*time.Second, 5 * time.Minute},
 		{30, 2 * time.Minute, 5 * time.Minute},
-		{60, 2 * time.Minute, 5 * time.Minute},
-		{250, 8*time.Minute + 20*time.Second, 5 * time.Minute},
-		{1000, 33*time.Minute + 20*time.Second, 6*time.Minute + 40*time.Second},
-		{5000, 2*time.Hour + 46*time.Minute + 40*time.Second, 33*time.Minute + 20*time.Second},
+		{60, 2*time.Minute + 30*time.Second, 5 * time.Minute},
+		{250, 10*time.Minute + 25*time.Second, 5 * time.Minute},
+		{1000, 41*time.Minute + 40*time.Second, 8*time.Minute + 20*time.Second},
+		{5000, 3*time.Hour + 28*time.Minute + 20*time.Second, 41*time.Minute + 40*time.Second},
+	}
+	if PlannedShare >= BudgetShare {
+		t.Fatalf("timed requests plan %v of each limit, not below the %v ceiling", PlannedShare, BudgetShare)
 	}
 	for _, tc := range cases {
 		b := NewBudget(tc.installs)
@@ -453,13 +456,13 @@ func TestBudgetArithmetic(t *testing.T) {
 		if got := b.StatusPollInterval(); got != tc.status {
 			t.Errorf("%d installs: status every %v, want %v", tc.installs, got, tc.status)
 		}
-		// Check the promise itself: all installs together stay within
-		// half of each limit.
+		// Check the promise itself: the timed requests of all installs
+		// together stay within the planned share of each limit.
 		n := float64(b.ExpectedInstalls())
-		if perMin := n / b.BaseSyncInterval().Minutes(); perMin > BudgetShare*ListEventsPerMinute+1e-9 {
+		if perMin := n / b.BaseSyncInterval().Minutes(); perMin > PlannedShare*ListEventsPerMinute+1e-9 {
 			t.Errorf("%d installs list %.1f/min", tc.installs, perMin)
 		}
-		if perMin := n / b.StatusPollInterval().Minutes(); perMin > BudgetShare*RetrieveCalendarPerMinute+1e-9 {
+		if perMin := n / b.StatusPollInterval().Minutes(); perMin > PlannedShare*RetrieveCalendarPerMinute+1e-9 {
 			t.Errorf("%d installs retrieve %.1f/min", tc.installs, perMin)
 		}
 	}
@@ -478,11 +481,30 @@ func TestBudgetArithmetic(t *testing.T) {
 	if !b.BlockedUntil().Equal(baseTime.Add(time.Minute)) {
 		t.Fatalf("blocked until %s", b.BlockedUntil())
 	}
-	for _, want := range []time.Duration{4, 2, 1, 1} {
-		b.Succeeded()
-		if got := b.SyncInterval(); got != want*base {
-			t.Fatalf("after a clean sync: %v, want %v", got, want*base)
+	// Clean syncs narrow it back one halving per quiet hour, not per
+	// sync: a fleet larger than declared keeps the interval it needed.
+	steps := []struct {
+		after time.Duration
+		want  time.Duration
+	}{
+		{30 * time.Minute, 8},           // within the hour of the last 429
+		{time.Hour, 4},                  // an hour on: one halving
+		{time.Hour + 59*time.Minute, 4}, // the next needs another hour
+		{2 * time.Hour, 2},
+		{3 * time.Hour, 1},
+		{5 * time.Hour, 1},
+	}
+	for _, st := range steps {
+		b.Succeeded(baseTime.Add(st.after))
+		if got := b.SyncInterval(); got != st.want*base {
+			t.Fatalf("clean sync %v after the 429: %v, want %v", st.after, got, st.want*base)
 		}
+	}
+	// A 429 while narrowing restarts the hour.
+	b.RateLimited(baseTime.Add(6*time.Hour), 0)
+	b.Succeeded(baseTime.Add(6*time.Hour + 59*time.Minute))
+	if got := b.SyncInterval(); got != 2*base {
+		t.Fatalf("clean sync within the hour of a new 429: %v, want %v", got, 2*base)
 	}
 }
 

@@ -38,7 +38,7 @@ type calendar struct {
 	generation int         // bumped on every reconnect; stale verifies are dropped
 	timer      *time.Timer // pending verify, if any
 	synced     bool        // events generated (first successful connection)
-	eventIDs   []string
+	eventIDs   []string    // sorted: the list order of the calendar's events
 }
 
 // calendarJSON is the documented calendar object. Like the real API it

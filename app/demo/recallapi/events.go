@@ -77,13 +77,28 @@ func (s *Server) eventViewLocked(e *event) eventJSON {
 	return v
 }
 
-// sortedEventIDsLocked returns every event id in order; kept sorted on
-// insert and delete so each page is a binary search plus a scan.
-func (s *Server) sortedEventIDsLocked() []string { return s.eventOrder }
+// sortedEventIDsLocked returns every event id in order. New ids are
+// appended and sorted once, at the next list without a calendar filter, so
+// a fleet of calendars is not re-sorted on every added event.
+func (s *Server) sortedEventIDsLocked() []string {
+	if s.unsorted {
+		sort.Strings(s.eventOrder)
+		s.unsorted = false
+	}
+	return s.eventOrder
+}
 
-func (s *Server) addEventsLocked(ids []string) {
+// addEventsLocked indexes new events of calendar c: in the whole list and
+// in the calendar's own sorted list, which a list filtered by calendar_id
+// pages through instead (same pages: it holds every event the filter
+// keeps, in the same order).
+func (s *Server) addEventsLocked(c *calendar, ids []string) {
 	s.eventOrder = append(s.eventOrder, ids...)
-	sort.Strings(s.eventOrder)
+	s.unsorted = true
+	for _, id := range ids {
+		i, _ := slices.BinarySearch(c.eventIDs, id)
+		c.eventIDs = slices.Insert(c.eventIDs, i, id)
+	}
 }
 
 func (s *Server) dropEventOrderLocked(ids []string) {
@@ -148,7 +163,14 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applyChangesLocked()
-	got, next, prev, err := paginate(s.sortedEventIDsLocked(), q.Get("cursor"), eventsPageSize, keep)
+	var ids []string
+	switch c, ok := s.calendars[calendarID]; {
+	case calendarID == "":
+		ids = s.sortedEventIDsLocked()
+	case ok:
+		ids = c.eventIDs
+	}
+	got, next, prev, err := paginate(ids, q.Get("cursor"), eventsPageSize, keep)
 	if err != nil {
 		writeBadCursor(w)
 		return
@@ -233,7 +255,10 @@ type EventSnapshot struct {
 	AllDay     bool
 	Cancelled  bool
 	Deleted    bool
-	UpdatedAt  time.Time
+	// Response is the owner's Graph response: organizer, accepted,
+	// tentativelyAccepted, declined or none.
+	Response  string
+	UpdatedAt time.Time
 	// BotKey and BotID describe the attached bot ("" when none).
 	BotKey string
 	BotID  string
@@ -251,23 +276,7 @@ func (s *Server) Events(calendarID string) []EventSnapshot {
 		if calendarID != "" && e.calendarID != calendarID {
 			continue
 		}
-		snap := EventSnapshot{
-			ID: e.id, CalendarID: e.calendarID, Start: e.start, End: e.end,
-			Deleted: e.isDeleted, UpdatedAt: e.updatedAt, BotKey: e.botKey,
-		}
-		snap.Title, _ = e.raw["subject"].(string)
-		snap.AllDay, _ = e.raw["isAllDay"].(bool)
-		snap.Cancelled, _ = e.raw["isCancelled"].(bool)
-		if om, ok := e.raw["onlineMeeting"].(map[string]any); ok {
-			snap.JoinURL, _ = om["joinUrl"].(string)
-		}
-		if e.meetingURL != nil {
-			snap.MeetingURL = *e.meetingURL
-		}
-		if b, ok := s.bots[e.botKey]; ok {
-			snap.BotID = b.id
-		}
-		out = append(out, snap)
+		out = append(out, s.snapshotLocked(e))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Start.Equal(out[j].Start) {
@@ -276,6 +285,44 @@ func (s *Server) Events(calendarID string) []EventSnapshot {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// Event is one event by id, deleted or not, after due scripted changes;
+// false when there is none. Unlike Events it does not copy the whole
+// store, so a simulation can look at one meeting of thousands of
+// calendars as its start nears.
+func (s *Server) Event(id string) (EventSnapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyChangesLocked()
+	e, ok := s.events[id]
+	if !ok {
+		return EventSnapshot{}, false
+	}
+	return s.snapshotLocked(e), true
+}
+
+func (s *Server) snapshotLocked(e *event) EventSnapshot {
+	snap := EventSnapshot{
+		ID: e.id, CalendarID: e.calendarID, Start: e.start, End: e.end,
+		Deleted: e.isDeleted, UpdatedAt: e.updatedAt, BotKey: e.botKey,
+	}
+	snap.Title, _ = e.raw["subject"].(string)
+	snap.AllDay, _ = e.raw["isAllDay"].(bool)
+	snap.Cancelled, _ = e.raw["isCancelled"].(bool)
+	if om, ok := e.raw["onlineMeeting"].(map[string]any); ok {
+		snap.JoinURL, _ = om["joinUrl"].(string)
+	}
+	if rs, ok := e.raw["responseStatus"].(map[string]any); ok {
+		snap.Response, _ = rs["response"].(string)
+	}
+	if e.meetingURL != nil {
+		snap.MeetingURL = *e.meetingURL
+	}
+	if b, ok := s.bots[e.botKey]; ok {
+		snap.BotID = b.id
+	}
+	return snap
 }
 
 // ErrNoEvent is returned by the event edits for an unknown or deleted event.
@@ -424,7 +471,6 @@ func (s *Server) AddEvent(calendarID string, in NewEvent) (string, error) {
 	e.raw["id"], e.raw["iCalUId"] = e.platformID, e.icalUID
 	e.createdAt, e.updatedAt = now, now
 	s.events[e.id] = e
-	c.eventIDs = append(c.eventIDs, e.id)
-	s.addEventsLocked([]string{e.id})
+	s.addEventsLocked(c, []string{e.id})
 	return e.id, nil
 }

@@ -199,8 +199,7 @@ func (s *Server) generateEventsLocked(c *calendar, now time.Time) {
 	for len(ids) < n {
 		add(g.random())
 	}
-	c.eventIDs = append(c.eventIDs, ids...)
-	s.addEventsLocked(ids)
+	s.addEventsLocked(c, ids)
 }
 
 // at is a local wall-clock time on date.

@@ -18,6 +18,9 @@ type idempotencyCache struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[idemScope]*idemEntry
+	// done lists scopes as their requests finish, oldest first, so expired
+	// entries are dropped without scanning the map on every request.
+	done []idemScope
 }
 
 type idemScope struct{ key, method, path string }
@@ -46,10 +49,9 @@ func (c *idempotencyCache) serve(w http.ResponseWriter, r *http.Request, key str
 	scope := idemScope{key: key, method: r.Method, path: r.URL.Path}
 	c.mu.Lock()
 	now := c.now()
-	for k, e := range c.entries { // keep the map small in long demo sessions
-		if !e.running && now.Sub(e.finished) >= idempotencyTTL {
-			delete(c.entries, k)
-		}
+	c.expireLocked(now)
+	if e, ok := c.entries[scope]; ok && !e.running && now.Sub(e.finished) >= idempotencyTTL {
+		delete(c.entries, scope) // expired, though later in done than a younger entry
 	}
 	if e, ok := c.entries[scope]; ok {
 		c.mu.Unlock()
@@ -76,11 +78,30 @@ func (c *idempotencyCache) serve(w http.ResponseWriter, r *http.Request, key str
 		entry.running = false
 		entry.finished = c.now()
 		entry.status, entry.header, entry.body = rec.status, rec.header, rec.body.Bytes()
+		c.done = append(c.done, scope)
 	} else {
 		delete(c.entries, scope)
 	}
 	c.mu.Unlock()
 	replay(w, &idemEntry{status: rec.status, header: rec.header, body: rec.body.Bytes()})
+}
+
+// expireLocked drops the entries finished at least idempotencyTTL ago, in
+// the order they finished, so the map stays small in long sessions.
+func (c *idempotencyCache) expireLocked(now time.Time) {
+	n := 0
+	for ; n < len(c.done); n++ {
+		e, ok := c.entries[c.done[n]]
+		if ok && !e.running && now.Sub(e.finished) < idempotencyTTL {
+			break // the oldest finished entry is still young
+		}
+		if ok && !e.running {
+			delete(c.entries, c.done[n])
+		}
+		// A running entry reuses an expired scope; it is queued again
+		// when it finishes.
+	}
+	c.done = c.done[n:]
 }
 
 // cacheable says which application answers are stored. Conflicts,

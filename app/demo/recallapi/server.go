@@ -15,6 +15,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -74,13 +76,22 @@ type Options struct {
 	// StaticEvents turns off the scripted changes (one meeting moves, one
 	// is cancelled) that follow a calendar's first sync.
 	StaticEvents bool
+	// OnRequest, when set, is called with each request's record once it
+	// has been answered, on the request's goroutine. It must not call back
+	// into the Server.
+	OnRequest func(RequestRecord)
+	// DiscardRequestLog keeps no log, so Requests returns nothing: a
+	// simulation serving millions of requests counts them with OnRequest
+	// instead of holding them all.
+	DiscardRequestLog bool
 }
 
 // Server is a running fake. All methods are safe for concurrent use.
 type Server struct {
 	opts     Options
-	listener net.Listener
-	http     *http.Server
+	listener net.Listener // nil for NewHandler
+	http     *http.Server // nil for NewHandler
+	handler  http.Handler
 	baseURL  string
 	faults   *Faults
 	limits   *rateLimiter
@@ -95,7 +106,8 @@ type Server struct {
 	mu         sync.Mutex
 	calendars  map[string]*calendar
 	events     map[string]*event
-	eventOrder []string        // every event id, sorted (list order)
+	eventOrder []string        // every event id (the list order once sorted)
+	unsorted   bool            // ids were appended to eventOrder since it was sorted
 	bots       map[string]*bot // by deduplication key
 	busyKeys   map[string]bool // deduplication keys with a bot call in progress
 	hold       *BotHold        // parks bot calls while set (tests)
@@ -108,6 +120,50 @@ type Server struct {
 // Start listens on 127.0.0.1 with a random port and serves until Close. The
 // server is ready to answer when Start returns.
 func Start(opts Options) (*Server, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("recallapi: listen on loopback: %w", err)
+	}
+	s.listener = ln
+	s.baseURL = "http://" + ln.Addr().String()
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+	}
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+// NewHandler returns a fake that does not listen: Handler serves the same
+// API, every check included, to an in-process http.RoundTripper. The
+// organisation-scale simulation (app/demo/sim) needs it: it runs in a
+// testing/synctest bubble, whose fake clock only moves while every
+// goroutine is durably blocked, which a socket's accept and read loops
+// never are. baseURL is the address clients are given, named in `next`
+// links: https, or http on a loopback host, with no path.
+func NewHandler(opts Options, baseURL string) (*Server, error) {
+	u, err := url.Parse(baseURL)
+	switch {
+	case err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil:
+		return nil, errors.New("recallapi: baseURL must be a scheme and host, like http://127.0.0.1:1")
+	case u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u.Hostname())):
+		return nil, errors.New("recallapi: baseURL must be https, or http on a loopback host")
+	}
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.baseURL = u.Scheme + "://" + u.Host
+	return s, nil
+}
+
+func newServer(opts Options) (*Server, error) {
 	if opts.APIKey == "" {
 		return nil, errors.New("recallapi: Options.APIKey is required")
 	}
@@ -126,16 +182,10 @@ func Start(opts Options) (*Server, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("recallapi: listen on loopback: %w", err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	seed := uint64(opts.Seed)
 	s := &Server{
 		opts:      opts,
-		listener:  ln,
-		baseURL:   "http://" + ln.Addr().String(),
 		faults:    &Faults{},
 		limits:    newRateLimiter(opts.RateLimits, opts.Now),
 		idem:      newIdempotencyCache(opts.Now),
@@ -147,14 +197,21 @@ func Start(opts Options) (*Server, error) {
 		busyKeys:  make(map[string]bool),
 		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
-	s.http = &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 5 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	go func() { _ = s.http.Serve(ln) }()
+	s.handler = s.routes()
 	return s, nil
 }
+
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Handler serves the fake's API (for a Server from NewHandler; one from
+// Start serves it on its socket as well).
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // URL is the base URL, usable as OUTLOOK_CONNECT_RECALL_BASE_URL.
 func (s *Server) URL() string { return s.baseURL }
@@ -178,7 +235,10 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
-	err := s.http.Close()
+	var err error
+	if s.http != nil {
+		err = s.http.Close()
+	}
 	s.inFlight.Wait()
 	return err
 }
@@ -211,9 +271,14 @@ func (s *Server) Requests() []RequestRecord {
 }
 
 func (s *Server) record(r RequestRecord) {
-	s.mu.Lock()
-	s.log = append(s.log, r)
-	s.mu.Unlock()
+	if !s.opts.DiscardRequestLog {
+		s.mu.Lock()
+		s.log = append(s.log, r)
+		s.mu.Unlock()
+	}
+	if s.opts.OnRequest != nil {
+		s.opts.OnRequest(r)
+	}
 }
 
 // newID returns a random UUID (v4 layout) from the seeded generator; callers
