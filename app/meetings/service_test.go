@@ -515,10 +515,13 @@ func TestBudgetResizeKeepsWhatRecallSaid(t *testing.T) {
 	b := NewBudget(250)
 	b.RateLimited(baseTime, 90*time.Second)
 	b.SetExpectedInstalls(1000)
-	if got, want := b.SyncInterval(), 2*(33*time.Minute+20*time.Second); got != want {
+	// 1,000 installs at PlannedShare (40 %): List Calendar Events every
+	// 1000 / 24 min = 41m40s, doubled by the 429; Retrieve Calendar every
+	// 1000 / 120 min = 8m20s.
+	if got, want := b.SyncInterval(), 2*(41*time.Minute+40*time.Second); got != want {
 		t.Errorf("after re-sizing to 1000 installs with one 429: sync every %v, want %v", got, want)
 	}
-	if got, want := b.StatusPollInterval(), 6*time.Minute+40*time.Second; got != want {
+	if got, want := b.StatusPollInterval(), 8*time.Minute+20*time.Second; got != want {
 		t.Errorf("status every %v, want %v", got, want)
 	}
 	if !b.BlockedUntil().Equal(baseTime.Add(90 * time.Second)) {
