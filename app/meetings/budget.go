@@ -49,6 +49,11 @@ const (
 	RecoverAfter = time.Hour
 	// maxWiden caps how far 429s stretch the interval.
 	maxWiden = 8
+	// widenAtMostEvery makes one burst of 429s one doubling: the Recall
+	// client reports each 429 as it arrives (recall.Config.OnRateLimited),
+	// and a call retried past several, or several calls of one sync,
+	// describe the same moment of an over-full workspace.
+	widenAtMostEvery = time.Minute
 	// defaultRetryAfter is assumed when a 429 names no wait.
 	defaultRetryAfter = time.Minute
 )
@@ -63,6 +68,7 @@ type Budget struct {
 	widen   int       // 1, 2, 4 or 8: the interval multiplier after 429s
 	until   time.Time // no Recall call before this (Retry-After)
 	limited time.Time // the last 429, or the last halving back
+	widened time.Time // the last doubling
 }
 
 // NewBudget returns the budget for a key shared by expectedInstalls
@@ -114,7 +120,8 @@ func (b *Budget) StatusPollInterval() time.Duration {
 }
 
 // RateLimited records a 429: no call before now+retryAfter (a minute when
-// Recall named no wait), and the sync interval doubles, up to 8×.
+// Recall named no wait), and the sync interval doubles, up to 8×, at most
+// once a minute however many 429s arrive in it.
 func (b *Budget) RateLimited(now time.Time, retryAfter time.Duration) {
 	if retryAfter <= 0 {
 		retryAfter = defaultRetryAfter
@@ -124,7 +131,10 @@ func (b *Budget) RateLimited(now time.Time, retryAfter time.Duration) {
 	if t := now.Add(retryAfter); t.After(b.until) {
 		b.until = t
 	}
-	b.widen = min(b.widen*2, maxWiden)
+	if b.widened.IsZero() || now.Sub(b.widened) >= widenAtMostEvery {
+		b.widen = min(b.widen*2, maxWiden)
+		b.widened = now
+	}
 	b.limited = now
 }
 

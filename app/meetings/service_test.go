@@ -469,16 +469,29 @@ func TestBudgetArithmetic(t *testing.T) {
 	b := NewBudget(250)
 	base := b.SyncInterval()
 	for i, want := range []time.Duration{2, 4, 8, 8} {
-		b.RateLimited(baseTime, 0)
+		b.RateLimited(baseTime.Add(time.Duration(i)*time.Minute), 0)
 		if got := b.SyncInterval(); got != want*base {
-			t.Fatalf("after %d 429s: %v", i+1, got)
+			t.Fatalf("after %d 429s a minute apart: %v", i+1, got)
 		}
 	}
-	if !b.BlockedUntil().Equal(baseTime.Add(time.Minute)) {
+	// One burst is one doubling: 429s within the minute of the last
+	// doubling (the client reports each one, retried or not) add nothing.
+	burst := NewBudget(250)
+	for _, s := range []time.Duration{0, 10 * time.Second, 59 * time.Second} {
+		burst.RateLimited(baseTime.Add(s), 0)
+	}
+	if got := burst.SyncInterval(); got != 2*base {
+		t.Fatalf("after a burst of 429s within a minute: %v, want %v", got, 2*base)
+	}
+	burst.RateLimited(baseTime.Add(time.Minute), 0)
+	if got := burst.SyncInterval(); got != 4*base {
+		t.Fatalf("a 429 a minute after the doubling: %v, want %v", got, 4*base)
+	}
+	if !b.BlockedUntil().Equal(baseTime.Add(4 * time.Minute)) {
 		t.Fatalf("blocked until %s without Retry-After", b.BlockedUntil())
 	}
-	b.RateLimited(baseTime, 10*time.Second) // never shortens a wait
-	if !b.BlockedUntil().Equal(baseTime.Add(time.Minute)) {
+	b.RateLimited(baseTime.Add(3*time.Minute), 10*time.Second) // never shortens a wait
+	if !b.BlockedUntil().Equal(baseTime.Add(4 * time.Minute)) {
 		t.Fatalf("blocked until %s", b.BlockedUntil())
 	}
 	// Clean syncs narrow it back one halving per quiet hour, not per
@@ -494,8 +507,9 @@ func TestBudgetArithmetic(t *testing.T) {
 		{3 * time.Hour, 1},
 		{5 * time.Hour, 1},
 	}
+	lastLimited := baseTime.Add(3 * time.Minute)
 	for _, st := range steps {
-		b.Succeeded(baseTime.Add(st.after))
+		b.Succeeded(lastLimited.Add(st.after))
 		if got := b.SyncInterval(); got != st.want*base {
 			t.Fatalf("clean sync %v after the 429: %v, want %v", st.after, got, st.want*base)
 		}

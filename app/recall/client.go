@@ -94,6 +94,12 @@ type Config struct {
 	// Now is the clock for the limiter and Retry-After dates; nil means
 	// time.Now.
 	Now func() time.Time
+	// OnRateLimited, when set, hears of every 429 as it arrives, with the
+	// time and the Retry-After Recall named (0 when none), also those the
+	// client then retries past. The key's limits are shared by a whole
+	// fleet, so a process should slow down at the first 429, not only
+	// after a call has used up its retries.
+	OnRateLimited func(at time.Time, retryAfter time.Duration)
 }
 
 // Client talks to one Recall region with one API key. It is safe for
@@ -110,6 +116,7 @@ type Client struct {
 	sleep          func(ctx context.Context, d time.Duration) error
 	jitter         func(n time.Duration) time.Duration
 	now            func() time.Time
+	onRateLimited  func(at time.Time, retryAfter time.Duration)
 	newKey         func() string
 }
 
@@ -154,6 +161,7 @@ func New(cfg Config) (*Client, error) {
 		sleep:          cfg.Sleep,
 		jitter:         cfg.Jitter,
 		now:            cfg.Now,
+		onRateLimited:  cfg.OnRateLimited,
 		newKey:         newIdempotencyKey,
 	}
 	if c.sleep == nil {
@@ -309,6 +317,9 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 				return p
 			}
 			retryAfter, _ = parseRetryAfter(header.Get("Retry-After"), c.now())
+			if status == http.StatusTooManyRequests && c.onRateLimited != nil {
+				c.onRateLimited(c.now(), retryAfter)
+			}
 		}
 		wait, ok := c.retry.next(attempt, maxAttempts, retryAfter, waited, c.jitter)
 		if !ok {

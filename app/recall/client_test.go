@@ -653,6 +653,39 @@ func TestRetryAfterWithJitter(t *testing.T) {
 	}
 }
 
+// Every 429 is reported as it arrives, also one the client then retries
+// past, and no other status is: the fleet's budget must hear of it at once.
+func TestOnRateLimitedHearsEvery429(t *testing.T) {
+	t.Parallel()
+	type heard struct {
+		at         time.Time
+		retryAfter time.Duration
+	}
+	var mu sync.Mutex
+	var got []heard
+	at := time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, recallapi.Options{}, func(c *Config) {
+		c.Now = func() time.Time { return at }
+		c.OnRateLimited = func(when time.Time, ra time.Duration) {
+			mu.Lock()
+			got = append(got, heard{when, ra})
+			mu.Unlock()
+		}
+	})
+	e.srv.Faults().Add(recallapi.Fault{Method: "GET", Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second})
+	e.srv.Faults().Add(recallapi.Fault{Method: "GET", Status: http.StatusServiceUnavailable})
+	e.srv.Faults().Add(recallapi.Fault{Method: "GET", Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second})
+	if _, err := e.client.ListCalendars(context.Background(), CalendarFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []heard{{at, 7 * time.Second}, {at, 2 * time.Second}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("heard %v, want %v (the 503 is not a rate limit)", got, want)
+	}
+}
+
 // dropFirstResponse lets the first POST reach the server and then loses its
 // answer, as a dropped connection would.
 type dropFirstResponse struct {

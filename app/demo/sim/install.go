@@ -91,13 +91,16 @@ type Timing struct {
 	SyncStartSpread time.Duration
 }
 
-func (in *install) client(w *world) (*recall.Client, error) {
+// client is the process's Recall client; like the app's, it tells the
+// process's budget of every 429 as it arrives.
+func (in *install) client(w *world, b *meetings.Budget) (*recall.Client, error) {
 	return recall.New(recall.Config{
-		APIKey:     apiKey,
-		BaseURL:    baseURL,
-		Version:    appVersion,
-		HTTPClient: &http.Client{Transport: &transport{net: w.net, rng: in.rng}},
-		Jitter:     in.rng.duration,
+		APIKey:        apiKey,
+		BaseURL:       baseURL,
+		Version:       appVersion,
+		HTTPClient:    &http.Client{Transport: &transport{net: w.net, rng: in.rng}},
+		Jitter:        in.rng.duration,
+		OnRateLimited: b.RateLimited,
 	})
 }
 
@@ -120,7 +123,7 @@ func (in *install) start(w *world, runner meetings.Runner, t Timing, signInFirst
 }
 
 func (in *install) newProcess(w *world, runner meetings.Runner, t Timing) (*process, error) {
-	client, err := in.client(w)
+	client, err := in.client(w, t.Budget)
 	if err != nil {
 		return nil, err
 	}
