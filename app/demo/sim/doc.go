@@ -161,15 +161,15 @@
 // README's "How far one Recall key goes" draws the conclusions):
 //
 //	                               100          1,000           5,000                1,000 declared as 250
-//	List Calendar Events (60)      24 · 42      24 · 40         25 · 48              56 · 60
-//	Retrieve Calendar (300)        21 · 34      125 · 152       130 · 178            206 · 242
-//	Bot calls (600)                1 · 41       11 · 84         43 · 155             14 · 99
-//	429s storm · steady            0 · 0        0 · 0           0 · 0                2,407 · 15,316
-//	freshness p50 · p95            2 m · 4.5 m  21 m · 43 m     1.6 h · 3.4 h        9 m · 57 m
-//	covered: need a bot · missed   337 · 0      3,194 · 0       14,741 · 0           3,159 · 17
-//	outage: need a bot · missed    0 · 0        19 · 5          411 · 8              12 · 2
-//	late: need · missed · rescued  14 · 8 · 5   351 · 199 · 61  7,117 · 4,790 · 283  307 · 139 · 31
-//	wall time                      13 s         39 s            3 min                58 s
+//	List Calendar Events (60)      24 · 42      24 · 40         25 · 48              47 · 60
+//	Retrieve Calendar (300)        21 · 34      125 · 152       130 · 178            206 · 250
+//	Bot calls (600)                1 · 41       11 · 84         43 · 155             13 · 95
+//	429s storm · steady            0 · 0        0 · 0           0 · 0                2,141 · 5,153
+//	freshness p50 · p95            2 m · 4.5 m  21 m · 43 m     1.6 h · 3.4 h        11 m · 67 m
+//	covered: need a bot · missed   337 · 0      3,194 · 0       14,741 · 0           3,169 · 21
+//	outage: need a bot · missed    0 · 0        19 · 5          411 · 8              13 · 6
+//	late: need · missed · rescued  14 · 8 · 5   351 · 199 · 61  7,117 · 4,790 · 283  322 · 153 · 40
+//	wall time                      13 s         39 s            3 min                59 s
 //
 // (Under-declared, "covered" uses the bound of the fleet's real size: the
 // declared one would promise 14 minutes that four times as many installs
