@@ -187,20 +187,8 @@ func (s *Service) scheduleAutoFinishLocked(delay time.Duration) time.Time {
 	at := s.opts.Now().Add(delay)
 	s.state.RetryAt = formatTime(at)
 	s.version++
-	fire := s.opts.After(delay)
-	cancel := make(chan struct{})
-	s.autoCancel = cancel
 	seq := s.autoSeq
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		select {
-		case <-fire:
-			s.finishConnecting(s.life, seq)
-		case <-cancel:
-		case <-s.life.Done():
-		}
-	}()
+	s.autoCancel = s.armLocked(delay, func() { s.finishConnecting(s.life, seq) })
 	s.log.Info("connect.auto_finish_scheduled", "after", delay, "try", s.autoTries+1)
 	return at
 }
