@@ -48,29 +48,39 @@ import (
 //
 //   - Recall unavailable: at most 9 tries in the first hour (after 0.5,
 //     1.5, 3.5, 8.5, 18.5, …, 58.5 minutes), then 6 an hour, until
-//     MaxAutoFinishTries (12, about an hour and a half). A try ends at
-//     its first failed request, and Recall counts nothing it did not
-//     answer: while it is down these cost its budget nothing, and a
-//     computer that is offline sends nothing at all.
+//     MaxAutoFinishTries (12, about an hour and a half). A try stops at
+//     its first request that still fails after the client's own retries
+//     (at most 4 sends), so it lists at most once while Recall is down,
+//     and Recall's limits count only what it serves: an outage costs the
+//     key nothing, and a computer that is offline sends nothing at all.
 //   - Recall rate-limited: one try per 30 to 90 minutes, an hour on
 //     average: at most 2 tries an hour, 1 on average, so at most
 //     3 List Calendars an hour on average per stuck install.
-//   - 1,000 people stuck at once on one key, rate-limited (the only way
-//     so many are stuck while Recall answers): 1,000 × 3 lists / 60 min
-//     = 50 a minute on average, under the 60 a minute of List Calendars,
-//     whether they were turned away together (their next tries spread
-//     over the hour from 30 to 90 minutes) or one by one. Each try that
-//     gets through connects one person, so the crowd shrinks as it goes.
+//   - 1,000 people stuck at once on one key, rate-limited (while Recall
+//     answers, a full key is what strands many people at once):
+//     1,000 × 3 lists / 60 min = 50 a minute on average, under the 60 a
+//     minute of List Calendars, whether they were turned away together
+//     (their next tries spread over the hour from 30 to 90 minutes) or
+//     one by one. 1,000 independent draws bunch by chance: a busy minute
+//     can offer more than 60, and Recall turns the excess away with 429,
+//     which sends those people another 30 to 90 minutes on; nothing
+//     builds up. Each try that gets through connects one person, so the
+//     crowd shrinks as it goes: the key serves 20 tries a minute, so the
+//     1,000 offer less than it can serve and are connected within about
+//     the 90 minutes of their first spread, bar the few turned away.
+//     (A mean of two hours would offer 25 a minute, the 40 % share the
+//     timed requests of package meetings plan for, at the cost of an
+//     hour more for the person.)
 //   - When Recall comes back after an outage, people stuck in it retry
 //     within their ten-minute step; if that is more than the key allows,
 //     the ones turned away get 429 and move to the hourly spread above.
 //   - A restart tries once (see Start): the window after one step, the
 //     background helper within StartSpread, which package app sizes to
-//     the fleet, and never before the Retry-After saved with the failure.
+//     the fleet, and never before the try that was due.
 //
 // Recall itself refuses (429) whatever exceeds its limit, so the admitted
 // rate never passes 60 a minute; the figures above are what the stuck
-// installs offer, and they stay below it.
+// installs offer.
 
 // MaxAutoFinishTries bounds the automatic tries after a failure the person
 // saw: after it, Finish connecting waits for a click (or the next start).
