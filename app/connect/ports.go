@@ -57,6 +57,7 @@ type Secrets interface {
 type Calendars interface {
 	// Register PATCHes KnownID when set, else reuses a calendar of ours for
 	// the account, else creates one with CreateKey. Never makes duplicates.
+	// An error may carry Recall's Retry-After (WithRetryAfter).
 	Register(ctx context.Context, in Registration) (Calendar, error)
 	Get(ctx context.Context, id string) (Calendar, error)
 	Delete(ctx context.Context, id string) error
@@ -150,6 +151,12 @@ type Saved struct {
 	TokenCleared bool `json:"tokenCleared,omitempty"`
 	// Setup is the Recall and Microsoft setup the connection was made with.
 	Setup Setup `json:"setup,omitzero"`
+	// LastProblem is the code of the problem the last registration of a
+	// pending connection failed with, and RetryAt when it was to be tried
+	// again by itself (zero: not): Start decides from them whether to try
+	// once by itself, and never sooner than Recall asked.
+	LastProblem string    `json:"lastProblem,omitempty"`
+	RetryAt     time.Time `json:"retryAt,omitzero"`
 }
 
 // StateStore persists Saved atomically.

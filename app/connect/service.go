@@ -190,7 +190,14 @@ type Service struct {
 	others []string
 	// rotating is set while a rotated client secret is on its way to
 	// Recall, so that concurrent status reads send it once.
-	rotating        bool
+	rotating bool
+	// autoCancel closes the armed automatic Finish connecting, if any;
+	// autoSeq identifies it (0 is never armed: it marks the person's
+	// click). autoTries counts the automatic tries since the person's
+	// last try (the sign-in, or Finish connecting) or since Start.
+	autoCancel      chan struct{}
+	autoSeq         uint64
+	autoTries       int
 	started, closed bool
 }
 
@@ -264,8 +271,12 @@ func (s *Service) Start(ctx context.Context) {
 			retryDisconnect = true
 		case saved.Pending && saved.Account != "":
 			// Signed in before, registration not done: offer Finish
-			// connecting without an error card.
+			// connecting without an error card, and try it once by itself
+			// when the last failure may have passed.
 			s.setStateLocked(State{Phase: PhaseFinishPending, Account: saved.Account})
+			if delay, ok := s.startDelayLocked(saved); ok {
+				s.scheduleAutoFinishLocked(delay)
+			}
 		case saved.CalendarID != "":
 			s.saved.Operation = ""
 			spread := s.opts.StartSpread > 0 && saved.LastStatus != "" && saved.LastStatus != statusConnecting
@@ -301,6 +312,7 @@ func (s *Service) Close() {
 	run := s.signIn
 	s.closed = true
 	s.stopPollingLocked()
+	s.stopAutoFinishLocked()
 	s.mu.Unlock()
 	s.stop()
 	if run != nil {
@@ -331,10 +343,12 @@ func (s *Service) DismissProblem() State {
 
 // setStateLocked replaces the screen. Entering (or re-entering) the
 // Connected screen restarts status polling from the fast end; leaving it
-// stops polling.
+// stops polling. Any new screen disarms the automatic Finish connecting:
+// whoever shows finish_pending again arms the next one.
 func (s *Service) setStateLocked(next State) {
 	s.state = next
 	s.version++
+	s.stopAutoFinishLocked()
 	if next.Phase == PhaseConnected {
 		s.connectingDelay = s.opts.ConnectingPollStart
 		s.scheduleNextPollLocked()

@@ -139,6 +139,7 @@ func (s Saved) createdSince() time.Time {
 func (s *Service) Diagnostics() []string {
 	s.mu.Lock()
 	saved, current, others, now := s.saved, s.opts.Setup, slices.Clone(s.others), s.opts.Now()
+	autoFinish := s.autoFinishNoteLocked()
 	s.mu.Unlock()
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
@@ -177,6 +178,12 @@ func (s *Service) Diagnostics() []string {
 	add("Setup now: %s", current)
 	if len(others) > 0 {
 		add("Other calendars of ours for this account (left alone): %s", strings.Join(others, ", "))
+	}
+	if saved.Pending && saved.LastProblem != "" {
+		add("Last registration problem: %s", saved.LastProblem)
+	}
+	if autoFinish != "" {
+		add("%s", autoFinish)
 	}
 	return out
 }

@@ -205,6 +205,7 @@ func (s *Service) awaitSignIn(run *signInRun) {
 
 	s.mu.Lock()
 	s.setStateLocked(State{Phase: PhaseRegistering, Busy: true, Account: signedIn.Email})
+	s.autoTries = 0
 	s.mu.Unlock()
 	s.publish()
 
@@ -259,14 +260,31 @@ func (s *Service) awaitSignIn(run *signInRun) {
 // FinishConnecting retries the registration with the token already in the
 // keychain, without a new sign-in.
 func (s *Service) FinishConnecting(ctx context.Context) State {
+	return s.finishConnecting(ctx, 0)
+}
+
+// finishConnecting is Finish connecting for the person (autoSeq 0) or for
+// the automatic try armed as autoSeq, which does nothing once superseded:
+// by a click, Start over, another failure or Close.
+func (s *Service) finishConnecting(ctx context.Context, autoSeq uint64) State {
 	s.mu.Lock()
-	if s.state.Phase != PhaseFinishPending || !s.beginOperationLocked(opFinish) {
+	if (autoSeq != 0 && autoSeq != s.autoSeq) || s.state.Phase != PhaseFinishPending || !s.beginOperationLocked(opFinish) {
 		st := s.snapshotLocked()
 		s.mu.Unlock()
 		return st
 	}
 	saved := s.saved
-	s.setStateLocked(State{Phase: PhaseRegistering, Busy: true, Account: saved.Account})
+	if autoSeq != 0 {
+		// The screen stays put, its actions held, so nothing moves under
+		// the person (nor the keyboard focus) while the try runs.
+		s.autoTries++
+		s.log.Info("connect.auto_finish", "try", s.autoTries)
+		s.setStateLocked(State{Phase: PhaseFinishPending, Busy: true, Account: saved.Account, Problem: s.state.Problem})
+	} else {
+		// The person tried: a new failure starts the schedule afresh.
+		s.autoTries = 0
+		s.setStateLocked(State{Phase: PhaseRegistering, Busy: true, Account: saved.Account})
+	}
 	s.mu.Unlock()
 	s.publish()
 
@@ -344,18 +362,15 @@ func (s *Service) register(parent context.Context, refreshToken string, carried 
 	if err != nil {
 		p := problem.From(err)
 		s.log.Warn("connect.register_failed", "after", s.opts.Now().Sub(started), "problem", p.Code)
-		forgetID := hasCode(p, codeRecallNotFound) && saved.CalendarID != ""
 		s.mu.Lock()
-		if forgetID {
+		if hasCode(p, codeRecallNotFound) && saved.CalendarID != "" {
 			// The calendar was deleted in Recall: Finish connecting
 			// should register a new one rather than PATCH a ghost.
 			s.saved.CalendarID = ""
 		}
-		s.endOperationLocked(State{Phase: PhaseFinishPending, Account: saved.Account, Problem: p})
+		s.registrationFailedLocked(saved.Account, err)
 		s.mu.Unlock()
-		if forgetID {
-			s.persist()
-		}
+		s.persist()
 		s.publish()
 		return
 	}

@@ -28,6 +28,12 @@ type State struct {
 
 	// Problem is the error card to show, if any.
 	Problem *problem.Problem `json:"problem,omitempty"`
+
+	// RetryAt, on the Finish connecting screen, is when Outlook Connect
+	// tries Finish connecting again by itself (RFC 3339); empty when it
+	// will not (the problem needs the person or IT, or the automatic tries
+	// are used up).
+	RetryAt string `json:"retryAt,omitempty"`
 }
 
 // CalendarState is the Connected screen's data.

@@ -245,20 +245,28 @@ func (s *Service) scheduleNextPollLocked() {
 	if s.firstPoll > 0 {
 		wait, s.firstPoll = s.firstPoll, 0
 	}
-	fire := s.opts.After(wait)
-	cancel := make(chan struct{})
-	s.pollCancel = cancel
 	seq := s.pollSeq
+	s.pollCancel = s.armLocked(wait, func() { s.refresh(s.life, readByPoll, seq) })
+}
+
+// armLocked runs f after d on the Service's clock, in a goroutine the
+// Service owns, unless the returned channel is closed first or the
+// Service closes. The timer is created under the lock, so the newest one
+// is always the live one.
+func (s *Service) armLocked(d time.Duration, f func()) chan struct{} {
+	fire := s.opts.After(d)
+	cancel := make(chan struct{})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		select {
 		case <-fire:
-			s.refresh(s.life, readByPoll, seq)
+			f()
 		case <-cancel:
 		case <-s.life.Done():
 		}
 	}()
+	return cancel
 }
 
 // stopPollingLocked drops the pending poll, if any.

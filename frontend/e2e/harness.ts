@@ -34,7 +34,14 @@ export class Control {
   identityFault(name: string, on = true) {
     return this.post('/identity/fault', { name, on });
   }
-  recallFault(fault: { method: string; path: string; status?: number; times?: number; dropResponse?: boolean }) {
+  recallFault(fault: {
+    method: string;
+    path: string;
+    status?: number;
+    times?: number;
+    dropResponse?: boolean;
+    retryAfterSeconds?: number;
+  }) {
     return this.post('/recall/fault', fault);
   }
   /** Another valid client secret at the fake Microsoft (a rotation). */

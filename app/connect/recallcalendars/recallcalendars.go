@@ -39,6 +39,11 @@ func (c Calendars) Register(ctx context.Context, in connect.Registration) (conne
 		CreatedSince: in.CreatedSince,
 	})
 	if err != nil {
+		// connect tries a pending registration again by itself, never
+		// sooner than Recall asked.
+		if wait, ok := recall.RetryAfter(err); ok {
+			err = connect.WithRetryAfter(err, wait)
+		}
 		return connect.Calendar{}, err
 	}
 	cal := toConnect(reg.Calendar)

@@ -40,6 +40,7 @@ const state: Complete<State> = {
   },
   signIn: { startUrl: 'u', browserOpened: true, expiresAt: 'e' },
   problem,
+  retryAt: 'r',
 };
 
 const appInfo: Complete<AppInfo> = {

@@ -104,6 +104,8 @@ export function state(phase: State['phase'], over: Partial<State> = {}, now = Da
     base.calendar = { id: 'cal_01JD8X', status: 'connected', since: minutes(-47, now), checkedAt: minutes(-1, now) };
   }
   if (phase === 'finish_pending' || phase === 'disconnect_failed') base.problem = problems.recallUnreachable;
+  // Recall unreachable passes by itself: Go tries Finish connecting again on its own.
+  if (phase === 'finish_pending') base.retryAt = minutes(2, now);
   return { ...base, ...over };
 }
 

@@ -196,6 +196,16 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     return wait(current, 150);
   };
 
+  // Go's automatic Finish connecting, pretended: at retryAt the screen holds
+  // (busy, no retryAt) while it tries, then connects.
+  if (current.phase === 'finish_pending' && current.retryAt) {
+    later(Math.max(0, Date.parse(current.retryAt) - Date.now()), () => {
+      if (current.phase !== 'finish_pending') return;
+      set({ ...current, busy: true, retryAt: undefined });
+      later(1500, () => set(state('connected')));
+    });
+  }
+
   // Meetings: planned with the fixtures' small planner, so switches flip and a
   // rule change reports how many meetings changed.
   const world = initialMeetings(scenario, Date.now());
@@ -253,7 +263,9 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     CancelSignIn: () => (clear(), wait(set(state('idle')))),
     OpenSignInAgain: () => wait(current),
     FinishConnecting: () => {
-      set({ ...current, busy: true });
+      // As in Go: a click shows the registering screen.
+      clear();
+      set(state('registering'));
       later(1200, () => set(state('connected')));
       return wait(current);
     },

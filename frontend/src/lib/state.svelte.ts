@@ -28,8 +28,12 @@ export function describeChange(prev: State | null, next: State): string {
         return 'Signed in. Connecting your calendar to Recall.';
       case 'finish_pending':
         return "You're signed in, but connecting didn't finish.";
-      case 'connected':
-        return `Calendar status: ${statusWords[next.calendar?.status ?? ''] ?? 'unknown'}.`;
+      case 'connected': {
+        const status = `Calendar status: ${statusWords[next.calendar?.status ?? ''] ?? 'unknown'}.`;
+        // Straight from Finish connecting is Go's automatic try (a click
+        // goes through "registering"): say what happened without a click.
+        return prev.phase === 'finish_pending' ? `Outlook Connect finished connecting your calendar. ${status}` : status;
+      }
       case 'disconnecting':
         return 'Disconnecting.';
       case 'disconnect_failed':

@@ -20,6 +20,8 @@ export interface State {
   calendar?: CalendarState;
   signIn?: SignInState;
   problem?: Problem;
+  /** finish_pending: when Outlook Connect tries Finish connecting again by itself (RFC 3339); absent: it will not */
+  retryAt?: string;
 }
 
 export interface CalendarState {

@@ -501,6 +501,7 @@ export namespace connect {
 	    calendar?: CalendarState;
 	    signIn?: SignInState;
 	    problem?: problem.Problem;
+	    retryAt?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new State(source);
@@ -514,6 +515,7 @@ export namespace connect {
 	        this.calendar = this.convertValues(source["calendar"], CalendarState);
 	        this.signIn = this.convertValues(source["signIn"], SignInState);
 	        this.problem = this.convertValues(source["problem"], problem.Problem);
+	        this.retryAt = source["retryAt"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
