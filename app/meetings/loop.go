@@ -316,6 +316,7 @@ func (s *Service) reconcile(ctx context.Context, epoch uint64) {
 			break
 		}
 		res := s.applyOutcomeLocked(m, kind, w, ev, err, s.opts.Now())
+		s.unsaved = true // saved at the end of the pass, or by stopLoop
 		s.version++
 		code := ""
 		if err != nil {

@@ -3,7 +3,9 @@ package meetings
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -702,5 +704,62 @@ func TestBotsRemovedWhileDisconnectedAreScheduledAgain(t *testing.T) {
 		if m.Record && m.Bot != BotScheduled {
 			t.Errorf("%s: bot %s after scheduling again", m.Title, m.Bot)
 		}
+	}
+}
+
+// stallingSource lets the first n bot calls through and holds the next one
+// until its context ends, as a Recall that is slow while the window closes.
+type stallingSource struct {
+	Source
+	n       int
+	mu      sync.Mutex
+	calls   int
+	stalled chan struct{}
+}
+
+func (s *stallingSource) ScheduleBot(ctx context.Context, e recall.Event, r recall.BotRequest) (recall.Event, error) {
+	s.mu.Lock()
+	s.calls++
+	stall := s.calls == s.n+1
+	s.mu.Unlock()
+	if stall {
+		close(s.stalled)
+		<-ctx.Done()
+		return recall.Event{}, ctx.Err()
+	}
+	return s.Source.ScheduleBot(ctx, e, r)
+}
+
+// A scheduler stopped in the middle of its bot calls (the window closes, a
+// reload) keeps what the finished calls did: the next start must find
+// those bots in the cache, not ask Recall for them again.
+func TestStopKeepsTheBotsAlreadyScheduled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, worldOptions{static: true})
+	stall := &stallingSource{Source: h.client, n: 2, stalled: make(chan struct{})}
+	h.opts = func(o *Options) { o.Source = stall }
+	svc := h.start(Active)
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.SetRule(context.Background(), string(RuleAllWithLink), false)
+		done <- err
+	}()
+	<-stall.stalled
+	svc.Stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	cache, err := NewFileCache(filepath.Join(h.dir, "meetings.json")).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBot := 0
+	for _, m := range cache.Meetings {
+		if len(m.Bots) > 0 {
+			withBot++
+		}
+	}
+	if withBot != 2 {
+		t.Fatalf("%d meetings have their bot in the cache after a stop mid-way, want the 2 scheduled", withBot)
 	}
 }

@@ -209,9 +209,12 @@ type Service struct {
 	wantSync     bool
 	wantPlan     bool
 	saveSeq      uint64
-	loopCancel   context.CancelFunc
-	loopDone     chan struct{}
-	wake         chan struct{}
+	// unsaved: bot-call outcomes applied since the last snapshot for
+	// meetings.json (a scheduling pass saves once, at its end).
+	unsaved    bool
+	loopCancel context.CancelFunc
+	loopDone   chan struct{}
+	wake       chan struct{}
 }
 
 type syncWaiter struct {
@@ -358,6 +361,16 @@ func (s *Service) stopLoop() {
 		cancel()
 		<-done
 	}
+	// A pass cut short by the stop saves nothing itself: keep what its
+	// finished bot calls did, or the next start would ask Recall again.
+	s.mu.Lock()
+	if !s.unsaved {
+		s.mu.Unlock()
+		return
+	}
+	snap, seq := s.snapshotLocked()
+	s.mu.Unlock()
+	s.persist(snap, seq)
 }
 
 // Forget wipes the cached meetings and the per-meeting choices, as on

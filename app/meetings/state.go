@@ -194,6 +194,7 @@ func (s *Service) snapshotLocked() (Cache, uint64) {
 		c.Meetings = append(c.Meetings, *m)
 	}
 	s.saveSeq++
+	s.unsaved = false
 	return c, s.saveSeq
 }
 
