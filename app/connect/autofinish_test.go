@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/internal/testclock"
 )
 
 // The tests in this file follow the automatic Finish connecting: a
@@ -30,10 +32,10 @@ func (h *harness) pendingAfter(t *testing.T, errs ...error) State {
 
 // fireAuto fires the automatic try armed as the newest timer (the n-th)
 // and waits for the screen it leads to.
-func (h *harness) fireAuto(t *testing.T, n int, want Phase) (*fakeTimer, State) {
+func (h *harness) fireAuto(t *testing.T, n int, want Phase) (*testclock.Timer, State) {
 	t.Helper()
-	timer := h.clock.waitForTimer(t, n)
-	h.clock.fire(timer)
+	timer := h.clock.WaitForTimer(t, n)
+	h.clock.Fire(timer)
 	h.notes.waitFor(t, "the automatic try started", func(s State) bool {
 		return s.Phase == PhaseFinishPending && s.Busy && s.RetryAt == ""
 	})
@@ -57,15 +59,15 @@ func TestAutoFinishBacksOffWhileRecallIsUnavailable(t *testing.T) {
 
 	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 10 * time.Minute}
 	for i := range MaxAutoFinishTries {
-		timer := h.clock.waitForTimer(t, i+1)
+		timer := h.clock.WaitForTimer(t, i+1)
 		nominal := want[min(i, len(want)-1)]
-		if timer.wait != nominal {
-			t.Fatalf("automatic try %d armed after %v, want %v", i+1, timer.wait, nominal)
+		if timer.Wait != nominal {
+			t.Fatalf("automatic try %d armed after %v, want %v", i+1, timer.Wait, nominal)
 		}
-		if at := formatTime(h.clock.Now().Add(timer.wait)); st.RetryAt != at || problemCode(st) != codeRecallUnavailable {
+		if at := formatTime(h.clock.Now().Add(timer.Wait)); st.RetryAt != at || problemCode(st) != codeRecallUnavailable {
 			t.Fatalf("before try %d the screen says %s, want retryAt %s with the problem", i+1, describe(st), at)
 		}
-		if cur := h.store.current(); !cur.RetryAt.Equal(h.clock.Now().Add(timer.wait)) || cur.LastProblem != codeRecallUnavailable {
+		if cur := h.store.current(); !cur.RetryAt.Equal(h.clock.Now().Add(timer.Wait)) || cur.LastProblem != codeRecallUnavailable {
 			t.Fatalf("saved %+v, want the failure and the next try recorded for a restart", cur)
 		}
 		_, st = h.fireAuto(t, i+1, PhaseFinishPending)
@@ -89,7 +91,7 @@ func TestAutoFinishBacksOffWhileRecallIsUnavailable(t *testing.T) {
 	if st.RetryAt != "" {
 		t.Errorf("after %d automatic tries the screen says %s, want no retryAt", MaxAutoFinishTries, describe(st))
 	}
-	if n := h.clock.timerCount(); n != MaxAutoFinishTries {
+	if n := h.clock.Count(); n != MaxAutoFinishTries {
 		t.Errorf("%d timers armed, want %d", n, MaxAutoFinishTries)
 	}
 	if cur := h.store.current(); !cur.RetryAt.IsZero() || !cur.Pending {
@@ -107,8 +109,8 @@ func TestAutoFinishBacksOffWhileRecallIsUnavailable(t *testing.T) {
 	if st := h.svc.FinishConnecting(context.Background()); st.RetryAt == "" {
 		t.Fatalf("a click that failed armed nothing: %s", describe(st))
 	}
-	if timer := h.clock.waitForTimer(t, MaxAutoFinishTries+1); timer.wait != 30*time.Second {
-		t.Errorf("after the click the next try is armed after %v, want 30s", timer.wait)
+	if timer := h.clock.WaitForTimer(t, MaxAutoFinishTries+1); timer.Wait != 30*time.Second {
+		t.Errorf("after the click the next try is armed after %v, want 30s", timer.Wait)
 	}
 }
 
@@ -130,8 +132,8 @@ func TestAutoFinishGapsAreJittered(t *testing.T) {
 			}
 			h.start(t)
 			h.pendingAfter(t, unavailable())
-			if timer := h.clock.waitForTimer(t, 1); timer.wait != tc.want || len(asked) != 1 || asked[0] != 12*time.Second {
-				t.Errorf("armed after %v (jitter asked %v), want %v from 30s ± 6s", timer.wait, asked, tc.want)
+			if timer := h.clock.WaitForTimer(t, 1); timer.Wait != tc.want || len(asked) != 1 || asked[0] != 12*time.Second {
+				t.Errorf("armed after %v (jitter asked %v), want %v from 30s ± 6s", timer.Wait, asked, tc.want)
 			}
 		})
 	}
@@ -153,13 +155,13 @@ func TestAutoFinishAfterRateLimitWaitsLongAndHonoursRetryAfter(t *testing.T) {
 	// Retry-After 3 h is longer than the spread: 3 h and up to a quarter
 	// more (here an eighth, the jitter's middle).
 	timer, _ := h.fireAuto(t, 1, PhaseFinishPending)
-	if want := 3*time.Hour + 3*time.Hour/8; timer.wait != want {
-		t.Errorf("after Retry-After 3h the try was armed after %v, want %v", timer.wait, want)
+	if want := 3*time.Hour + 3*time.Hour/8; timer.Wait != want {
+		t.Errorf("after Retry-After 3h the try was armed after %v, want %v", timer.Wait, want)
 	}
 	// Retry-After 10 s is shorter than the spread: the spread decides.
 	timer, st := h.fireAuto(t, 2, PhaseConnected)
-	if timer.wait != autoFinishRateLimited {
-		t.Errorf("after Retry-After 10s the try was armed after %v, want %v", timer.wait, autoFinishRateLimited)
+	if timer.Wait != autoFinishRateLimited {
+		t.Errorf("after Retry-After 10s the try was armed after %v, want %v", timer.Wait, autoFinishRateLimited)
 	}
 	if len(asked) != 4 || asked[0] != time.Hour || asked[1] != 3*time.Hour/4 || asked[2] != time.Hour || asked[3] != 10*time.Second/4 {
 		t.Errorf("jitter asked %v, want the hour-wide spread and a quarter of each Retry-After", asked)
@@ -206,8 +208,8 @@ func TestAutoFinishNeverForProblemsThatDoNotPass(t *testing.T) {
 			h.start(t)
 			// Even with a Retry-After.
 			st := h.pendingAfter(t, WithRetryAfter(err, time.Minute))
-			if st.RetryAt != "" || h.clock.timerCount() != 0 {
-				t.Errorf("state %s with %d timers, want no automatic try", describe(st), h.clock.timerCount())
+			if st.RetryAt != "" || h.clock.Count() != 0 {
+				t.Errorf("state %s with %d timers, want no automatic try", describe(st), h.clock.Count())
 			}
 			if text := strings.Join(h.svc.Diagnostics(), "\n"); !strings.Contains(text, "not tried by itself") {
 				t.Errorf("diagnostics do not say why nothing is tried:\n%s", text)
@@ -224,11 +226,11 @@ func TestAutoFinishStopsOnAKeychainProblem(t *testing.T) {
 	h.start(t)
 	h.pendingAfter(t, unavailable())
 	h.secrets.set(func(f *fakeSecrets) { f.loadErr = fakeProblem("vault.locked", true) })
-	timer := h.clock.waitForTimer(t, 1)
-	h.clock.fire(timer)
+	timer := h.clock.WaitForTimer(t, 1)
+	h.clock.Fire(timer)
 	st := h.notes.waitFor(t, "the keychain problem shown", func(s State) bool { return problemCode(s) == "vault.locked" })
-	if st.Phase != PhaseFinishPending || st.RetryAt != "" || h.clock.timerCount() != 1 {
-		t.Errorf("state %s with %d timers, want finish_pending and nothing armed", describe(st), h.clock.timerCount())
+	if st.Phase != PhaseFinishPending || st.RetryAt != "" || h.clock.Count() != 1 {
+		t.Errorf("state %s with %d timers, want finish_pending and nothing armed", describe(st), h.clock.Count())
 	}
 	if h.calendars.registrationCount() != 1 {
 		t.Error("registered without a token")
@@ -245,14 +247,14 @@ func TestAutoFinishIsCancelledByWhatThePersonDoes(t *testing.T) {
 		svc := h.start(t)
 		h.pendingAfter(t, unavailable(), unavailable(), unavailable())
 		h.fireAuto(t, 1, PhaseFinishPending) // now armed after 1 min
-		old := h.clock.waitForTimer(t, 2)
+		old := h.clock.WaitForTimer(t, 2)
 
 		st := svc.FinishConnecting(context.Background())
 		if st.Phase != PhaseFinishPending || st.RetryAt != formatTime(h.clock.Now().Add(30*time.Second)) {
 			t.Fatalf("the click returned %s, want a fresh schedule from 30s", describe(st))
 		}
 		registrations := h.calendars.registrationCount()
-		h.clock.fire(old)
+		h.clock.Fire(old)
 		svc.Close() // waits for the timer's goroutine
 		if n := h.calendars.registrationCount(); n != registrations {
 			t.Errorf("the superseded timer registered (%d registrations, want %d)", n, registrations)
@@ -279,11 +281,11 @@ func TestAutoFinishIsCancelledByWhatThePersonDoes(t *testing.T) {
 		h := newHarness(t)
 		svc := h.start(t)
 		h.pendingAfter(t, unavailable())
-		armed := h.clock.waitForTimer(t, 1)
+		armed := h.clock.WaitForTimer(t, 1)
 		if st := svc.Disconnect(context.Background()); st.Phase != PhaseIdle || st.RetryAt != "" {
 			t.Fatalf("Start over returned %s", describe(st))
 		}
-		h.clock.fire(armed)
+		h.clock.Fire(armed)
 		svc.Close()
 		if n := h.calendars.registrationCount(); n != 1 || h.store.current() != (Saved{}) {
 			t.Errorf("after Start over the armed try ran: %d registrations, saved %+v", n, h.store.current())
@@ -293,9 +295,9 @@ func TestAutoFinishIsCancelledByWhatThePersonDoes(t *testing.T) {
 		h := newHarness(t)
 		svc := h.start(t)
 		h.pendingAfter(t, unavailable())
-		armed := h.clock.waitForTimer(t, 1)
+		armed := h.clock.WaitForTimer(t, 1)
 		svc.Close()
-		h.clock.fire(armed)
+		h.clock.Fire(armed)
 		if n := h.calendars.registrationCount(); n != 1 {
 			t.Errorf("%d registrations after Close, want 1", n)
 		}
@@ -314,7 +316,7 @@ func TestAutoFinishPublishesItsProgress(t *testing.T) {
 	h.start(t)
 	h.pendingAfter(t, unavailable())
 	before := len(h.notes.all())
-	h.clock.fire(h.clock.waitForTimer(t, 1))
+	h.clock.Fire(h.clock.WaitForTimer(t, 1))
 	st := h.notes.waitFor(t, "the automatic try started", func(s State) bool { return s.Busy })
 	if st.Phase != PhaseFinishPending || problemCode(st) != codeRecallUnavailable || st.RetryAt != "" || st.Account != aliceEmail {
 		t.Errorf("while the automatic try runs: %s, want finish_pending, busy, with the card", describe(st))
@@ -385,14 +387,14 @@ func TestAutoFinishResumesAfterARestart(t *testing.T) {
 				t.Fatalf("after restart: %s, want finish_pending without a card", describe(st))
 			}
 			if tc.wantArm == 0 {
-				if st.RetryAt != "" || h.clock.timerCount() != 0 {
-					t.Errorf("after restart: %s with %d timers, want nothing armed", describe(st), h.clock.timerCount())
+				if st.RetryAt != "" || h.clock.Count() != 0 {
+					t.Errorf("after restart: %s with %d timers, want nothing armed", describe(st), h.clock.Count())
 				}
 				return
 			}
-			timer := h.clock.waitForTimer(t, 1)
-			if timer.wait != tc.wantArm || st.RetryAt != formatTime(h.clock.Now().Add(tc.wantArm)) {
-				t.Fatalf("armed after %v, state %s; want %v", timer.wait, describe(st), tc.wantArm)
+			timer := h.clock.WaitForTimer(t, 1)
+			if timer.Wait != tc.wantArm || st.RetryAt != formatTime(h.clock.Now().Add(tc.wantArm)) {
+				t.Fatalf("armed after %v, state %s; want %v", timer.Wait, describe(st), tc.wantArm)
 			}
 			if n := h.calendars.registrationCount(); n != 0 {
 				t.Fatalf("%d registrations at start, want none before the armed try", n)
@@ -416,8 +418,8 @@ func TestAutoFinishAfterARestartContinuesTheSchedule(t *testing.T) {
 	h.calendars.registerErrs = []error{unavailable()}
 	h.start(t)
 	_, st := h.fireAuto(t, 1, PhaseFinishPending)
-	if timer := h.clock.waitForTimer(t, 2); timer.wait != time.Minute || st.RetryAt == "" {
-		t.Errorf("after the restart's try failed: armed after %v (%s), want 1m", timer.wait, describe(st))
+	if timer := h.clock.WaitForTimer(t, 2); timer.Wait != time.Minute || st.RetryAt == "" {
+		t.Errorf("after the restart's try failed: armed after %v (%s), want 1m", timer.Wait, describe(st))
 	}
 	if text := strings.Join(h.svc.Diagnostics(), "\n"); !strings.Contains(text, "tries again by itself at "+st.RetryAt) ||
 		!strings.Contains(text, "Last registration problem: "+codeRecallUnavailable) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outlookconnect/outlook-connect/app/internal/testclock"
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
 
@@ -605,83 +606,6 @@ func describe(s State) string {
 
 // ---- Clock and timers ----
 
-type fakeTimer struct {
-	wait time.Duration
-	ch   chan time.Time
-}
-
-// fakeClock is a settable Now and an After whose timers fire only when the
-// test says so. The Service creates each poll timer under its lock, so the
-// newest timer is always the live one.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	timers  []*fakeTimer
-	created chan struct{}
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: testEpoch.Add(time.Hour), created: make(chan struct{}, 1)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	t := &fakeTimer{wait: d, ch: make(chan time.Time, 1)}
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
-	select {
-	case c.created <- struct{}{}:
-	default:
-	}
-	return t.ch
-}
-
-func (c *fakeClock) timerCount() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
-// waitForTimer blocks until at least n timers were created and returns the
-// newest.
-func (c *fakeClock) waitForTimer(t *testing.T, n int) *fakeTimer {
-	t.Helper()
-	deadline := time.NewTimer(hangGuard)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		if len(c.timers) >= n {
-			newest := c.timers[len(c.timers)-1]
-			c.mu.Unlock()
-			return newest
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.created:
-		case <-deadline.C:
-			t.Fatalf("timer #%d was never scheduled (have %d)", n, c.timerCount())
-		}
-	}
-}
-
-// fire advances the clock by the timer's wait and fires it.
-func (c *fakeClock) fire(t *fakeTimer) {
-	c.advance(t.wait)
-	t.ch <- c.Now()
-}
-
 // ---- Logs ----
 
 // logBuffer collects the Service's logs so tests can check them.
@@ -711,7 +635,7 @@ type harness struct {
 	store     *fakeStore
 	browser   *fakeBrowser
 	notes     *recorder
-	clock     *fakeClock
+	clock     *testclock.Clock
 	logs      *logBuffer
 	svc       *Service
 	// setup is the Options.Setup of the next start.
@@ -736,7 +660,7 @@ func newHarness(t *testing.T) *harness {
 		calendars: newFakeCalendars(),
 		store:     &fakeStore{},
 		browser:   &fakeBrowser{},
-		clock:     newFakeClock(),
+		clock:     testclock.New(testEpoch.Add(time.Hour)),
 		logs:      &logBuffer{},
 		setup:     testSetup,
 	}

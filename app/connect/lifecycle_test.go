@@ -37,7 +37,7 @@ func TestLostCreateAnswerThenFinishConnectingMakesOneCalendar(t *testing.T) {
 		t.Fatal("the pending connection has no create key")
 	}
 
-	h.clock.advance(20 * time.Minute)
+	h.clock.Advance(20 * time.Minute)
 	st := svc.FinishConnecting(context.Background())
 	if st.Phase != PhaseConnected || st.Calendar == nil || st.Calendar.ID != "cal-1" {
 		t.Fatalf("FinishConnecting returned %s, want connected to the calendar Recall made", describe(st))
@@ -61,7 +61,7 @@ func TestFinishConnectingAfterTheReplayWindowLooksUpFirst(t *testing.T) {
 	h.signInPending(t)
 	first := h.store.current()
 
-	h.clock.advance(2 * time.Hour)
+	h.clock.Advance(2 * time.Hour)
 	h.calendars.set(func(f *fakeCalendars) { f.registerErrs = []error{fakeProblem("recall.unavailable", true)} })
 	svc.FinishConnecting(context.Background())
 	// The new key and the lookup time were saved before Recall was called.
@@ -282,7 +282,7 @@ func TestRefreshTokenDeletedOnceConnected(t *testing.T) {
 	}
 	// Later reads do not touch the keychain again.
 	h.secrets.set(func(f *fakeSecrets) { f.deleteErr = fakeProblem("vault.unavailable", true) })
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	if st := svc.RefreshStatus(context.Background()); st.Problem != nil {
 		t.Errorf("a later read: %s", describe(st))
 	}
@@ -436,7 +436,7 @@ func TestRotatedSecretIsSentOnceWithoutSignIn(t *testing.T) {
 	// Status is checked again afterwards (the poll), and a restart sends
 	// nothing more.
 	gets := h.calendars.getCount()
-	h.clock.fire(h.clock.waitForTimer(t, h.clock.timerCount()))
+	h.clock.Fire(h.clock.WaitForTimer(t, h.clock.Count()))
 	h.notes.waitFor(t, "status read again", func(s State) bool { return s.Calendar != nil && s.Calendar.CheckedAt == formatTime(h.clock.Now()) })
 	if h.calendars.getCount() != gets+1 {
 		t.Errorf("no status read after the PATCH")

@@ -146,11 +146,11 @@ func TestRestartWithStartSpreadReadsWithinTheSpread(t *testing.T) {
 		o.Jitter = func(n time.Duration) time.Duration { asked = append(asked, n); return 7 * time.Minute }
 	}
 
-	timers := h.clock.timerCount()
+	timers := h.clock.Count()
 	svc := h.start(t)
-	first := h.clock.waitForTimer(t, timers+1)
-	if first.wait != 7*time.Minute || len(asked) != 1 || asked[0] != 10*time.Minute {
-		t.Fatalf("first poll after %v (jitter asked %v), want 7m drawn from the 10m spread", first.wait, asked)
+	first := h.clock.WaitForTimer(t, timers+1)
+	if first.Wait != 7*time.Minute || len(asked) != 1 || asked[0] != 10*time.Minute {
+		t.Fatalf("first poll after %v (jitter asked %v), want 7m drawn from the 10m spread", first.Wait, asked)
 	}
 	if n := h.calendars.getCount(); n != 0 {
 		t.Fatalf("%d status reads at start, want none before the spread", n)
@@ -159,13 +159,13 @@ func TestRestartWithStartSpreadReadsWithinTheSpread(t *testing.T) {
 		t.Fatalf("before the first read: %s, want the saved status", describe(st))
 	}
 
-	h.clock.fire(first)
+	h.clock.Fire(first)
 	checked := formatTime(h.clock.Now())
 	h.notes.waitFor(t, "status read at "+checked, func(s State) bool {
 		return s.Calendar != nil && s.Calendar.CheckedAt == checked
 	})
-	if next := h.clock.waitForTimer(t, timers+2); next.wait != DefaultStatusPollInterval {
-		t.Errorf("poll after the first read scheduled after %v, want %v", next.wait, DefaultStatusPollInterval)
+	if next := h.clock.WaitForTimer(t, timers+2); next.Wait != DefaultStatusPollInterval {
+		t.Errorf("poll after the first read scheduled after %v, want %v", next.Wait, DefaultStatusPollInterval)
 	}
 	if n := h.calendars.getCount(); n != 1 {
 		t.Errorf("%d status reads, want 1", n)

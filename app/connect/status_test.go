@@ -13,14 +13,14 @@ func TestPollingBacksOffWhileConnectingThenSettles(t *testing.T) {
 
 	// Recall says "connecting": polls at 2s, 4s, 8s, 16s, 30s, 30s. The
 	// first poll was scheduled on entering the Connected screen.
-	timers := h.clock.timerCount()
+	timers := h.clock.Count()
 	for i, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second} {
-		timer := h.clock.waitForTimer(t, timers+i)
-		if timer.wait != want {
-			t.Fatalf("poll %d scheduled after %v, want %v", i+1, timer.wait, want)
+		timer := h.clock.WaitForTimer(t, timers+i)
+		if timer.Wait != want {
+			t.Fatalf("poll %d scheduled after %v, want %v", i+1, timer.Wait, want)
 		}
 		gets := h.calendars.getCount()
-		h.clock.fire(timer)
+		h.clock.Fire(timer)
 		checked := formatTime(h.clock.Now())
 		h.notes.waitFor(t, "status read at "+checked, func(s State) bool {
 			return s.Calendar != nil && s.Calendar.CheckedAt == checked
@@ -34,8 +34,8 @@ func TestPollingBacksOffWhileConnectingThenSettles(t *testing.T) {
 	// becomes the slow one.
 	connectedAt := h.clock.Now().Add(-time.Second)
 	h.calendars.transition(id, statusConnected, "", connectedAt)
-	timer := h.clock.waitForTimer(t, timers+6)
-	h.clock.fire(timer)
+	timer := h.clock.WaitForTimer(t, timers+6)
+	h.clock.Fire(timer)
 	st := h.notes.waitFor(t, "status connected", func(s State) bool {
 		return s.Calendar != nil && s.Calendar.Status == statusConnected
 	})
@@ -45,8 +45,8 @@ func TestPollingBacksOffWhileConnectingThenSettles(t *testing.T) {
 	if st.Calendar.LastChange == nil || st.Calendar.LastChange.Status != statusConnected {
 		t.Errorf("LastChange = %+v, want the connected entry", st.Calendar.LastChange)
 	}
-	if timer := h.clock.waitForTimer(t, timers+7); timer.wait != 5*time.Minute {
-		t.Errorf("poll after connecting scheduled after %v, want 5m", timer.wait)
+	if timer := h.clock.WaitForTimer(t, timers+7); timer.Wait != 5*time.Minute {
+		t.Errorf("poll after connecting scheduled after %v, want 5m", timer.Wait)
 	}
 	if cur := h.store.current(); cur.LastStatus != statusConnected || !cur.Since.Equal(connectedAt) {
 		t.Errorf("saved = %+v, want the new status remembered", cur)
@@ -63,10 +63,10 @@ func TestPollingNetworkErrorKeepsLastStatusSilently(t *testing.T) {
 	before := svc.State()
 
 	h.calendars.set(func(f *fakeCalendars) { f.getErr = fakeProblem("recall.unreachable", true) })
-	timers := h.clock.timerCount()
-	h.clock.fire(h.clock.waitForTimer(t, timers))
+	timers := h.clock.Count()
+	h.clock.Fire(h.clock.WaitForTimer(t, timers))
 	// The failed poll schedules the next one, then the screen is unchanged.
-	h.clock.waitForTimer(t, timers+1)
+	h.clock.WaitForTimer(t, timers+1)
 	after := svc.State()
 	if after.Problem != nil || after.Calendar.CheckedAt != before.Calendar.CheckedAt || after.Calendar.Status != before.Calendar.Status {
 		t.Errorf("a failed poll changed the screen: before %s, after %s", describe(before), describe(after))
@@ -95,12 +95,12 @@ func TestFocusRefreshIsRateLimited(t *testing.T) {
 	if h.calendars.getCount() != 0 {
 		t.Fatalf("focus right after registering read the status (%d reads)", h.calendars.getCount())
 	}
-	h.clock.advance(29 * time.Second)
+	h.clock.Advance(29 * time.Second)
 	svc.WindowFocused(context.Background())
 	if h.calendars.getCount() != 0 {
 		t.Fatalf("focus 29s after the last read read the status")
 	}
-	h.clock.advance(2 * time.Second)
+	h.clock.Advance(2 * time.Second)
 	st := svc.WindowFocused(context.Background())
 	if h.calendars.getCount() != 1 || st.Calendar.CheckedAt != formatTime(h.clock.Now()) {
 		t.Fatalf("focus 31s after the last read: %d reads, state %s", h.calendars.getCount(), describe(st))
@@ -130,7 +130,7 @@ func TestCalendarDeletedInRecallDuringPoll(t *testing.T) {
 	id := h.connectAlice(t)
 	h.calendars.set(func(f *fakeCalendars) { delete(f.calendars, id) })
 
-	h.clock.fire(h.clock.waitForTimer(t, h.clock.timerCount()))
+	h.clock.Fire(h.clock.WaitForTimer(t, h.clock.Count()))
 	st := h.notes.waitFor(t, "back to idle", phaseIs(PhaseIdle))
 	if problemCode(st) != "connect.calendar_removed" {
 		t.Fatalf("state = %s, want idle with connect.calendar_removed", describe(st))

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
+	"github.com/outlookconnect/outlook-connect/app/internal/testclock"
 	"github.com/outlookconnect/outlook-connect/app/recall"
 )
 
@@ -24,82 +25,9 @@ var baseTime = time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)
 const (
 	testAccount = "pat@contoso.example"
 	testAPIKey  = "meetings-test-key"
-	// hangGuard bounds waits on the Service's goroutine; a test that
-	// reaches it has failed, it is not a timing assertion.
-	hangGuard = 10 * time.Second
 )
 
 // ---- clock ----
-
-type fakeTimer struct {
-	wait time.Duration
-	ch   chan time.Time
-}
-
-// fakeClock is a settable Now and an After whose timers fire only when a
-// test says so. The scheduler creates one timer each time it goes idle,
-// so a new timer means "idle again".
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	timers  []*fakeTimer
-	created chan struct{}
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: baseTime, created: make(chan struct{}, 1)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	t := &fakeTimer{wait: d, ch: make(chan time.Time, 1)}
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
-	select {
-	case c.created <- struct{}{}:
-	default:
-	}
-	return t.ch
-}
-
-func (c *fakeClock) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
-// waitForTimer blocks until at least n timers exist and returns the newest.
-func (c *fakeClock) waitForTimer(t testing.TB, n int) *fakeTimer {
-	t.Helper()
-	deadline := time.NewTimer(hangGuard)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		if len(c.timers) >= n {
-			newest := c.timers[len(c.timers)-1]
-			c.mu.Unlock()
-			return newest
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.created:
-		case <-deadline.C:
-			t.Fatalf("the scheduler never went idle (timer #%d, have %d)", n, c.count())
-		}
-	}
-}
 
 // ---- notifications ----
 
@@ -136,7 +64,7 @@ func (s *sleeps) Sleep(ctx context.Context, d time.Duration) error {
 
 type harness struct {
 	t      testing.TB
-	clock  *fakeClock
+	clock  *testclock.Clock
 	srv    *recallapi.Server
 	client *recall.Client
 	sleeps *sleeps
@@ -161,7 +89,7 @@ type worldOptions struct {
 
 func newHarness(t testing.TB, w worldOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newFakeClock(), sleeps: &sleeps{}, dir: t.TempDir()}
+	h := &harness{t: t, clock: testclock.New(baseTime), sleeps: &sleeps{}, dir: t.TempDir()}
 	if w.events == 0 {
 		w.events = recallapi.DefaultEventsPerCalendar
 	}
@@ -254,18 +182,18 @@ func (h *harness) start(mode Mode) *Service {
 
 // idle waits until the scheduler has finished what it was doing and set
 // its next timer, and returns that timer.
-func (h *harness) idle() *fakeTimer {
+func (h *harness) idle() *testclock.Timer {
 	h.t.Helper()
 	h.timers++
-	return h.clock.waitForTimer(h.t, h.timers)
+	return h.clock.WaitForTimer(h.t, h.timers)
 }
 
 // fire advances the clock to the newest timer and fires it, then waits
 // for the scheduler to be idle again.
-func (h *harness) fire(tm *fakeTimer) *fakeTimer {
+func (h *harness) fire(tm *testclock.Timer) *testclock.Timer {
 	h.t.Helper()
-	h.clock.advance(tm.wait)
-	tm.ch <- h.clock.Now()
+	h.clock.Advance(tm.Wait)
+	tm.C <- h.clock.Now()
 	return h.idle()
 }
 

@@ -93,7 +93,7 @@ func TestStaleCopyIsReadBeforeReplanning(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, worldOptions{static: true})
 	h.start(Active)
-	h.clock.advance(h.budget.SyncInterval() / 2)
+	h.clock.Advance(h.budget.SyncInterval() / 2)
 	lists := len(h.listRequests())
 	mustRule(t, h, RuleAllWithLink, false)
 	if n := len(h.listRequests()); n != lists+1 {
@@ -115,9 +115,9 @@ func TestMovedAndCancelledMeetings(t *testing.T) {
 
 	// The organisers move one meeting and cancel the other (the fake's
 	// script, 2 and 4 minutes in); the next timed sync sees both.
-	tm := h.clock.waitForTimer(t, h.timers)
-	if tm.wait <= recallapi.ScriptedCancelAfter {
-		t.Fatalf("next sync in %v", tm.wait)
+	tm := h.clock.WaitForTimer(t, h.timers)
+	if tm.Wait <= recallapi.ScriptedCancelAfter {
+		t.Fatalf("next sync in %v", tm.Wait)
 	}
 	h.fire(tm)
 	v := svc.View()
@@ -147,11 +147,11 @@ func TestMeetingLinkChanged(t *testing.T) {
 	ev := h.event("Design review")
 	mustOverride(t, h, ev.ID, OverrideRecord)
 	const zoom = "https://us02web.zoom.us/j/81234567890"
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	if err := h.srv.SetMeetingURL(ev.ID, zoom); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	if _, err := svc.SyncNow(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestEndedMeetingsAreNeverTouched(t *testing.T) {
 	if soon.BotKey == "" {
 		t.Fatal("the meeting in five minutes has no bot")
 	}
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	calls := len(h.botCalls())
 	mustRule(t, h, RuleNone, false)
 	for _, r := range h.botCalls()[calls:] {
@@ -199,7 +199,7 @@ func TestEndedMeetingsAreNeverTouched(t *testing.T) {
 	h.serverSkew = 2 * time.Hour
 	h.skewMu.Unlock()
 	ev := h.event("Design review")
-	h.clock.advance(ev.End.Sub(h.clock.Now()) - time.Hour) // an hour before its end, by our clock
+	h.clock.Advance(ev.End.Sub(h.clock.Now()) - time.Hour) // an hour before its end, by our clock
 	before := len(h.requests(http.MethodPost, botPath(ev.ID)))
 	mustOverride(t, h, ev.ID, OverrideRecord)
 	m := meetingIn(t, svc.View(), ev.ID)
@@ -210,7 +210,7 @@ func TestEndedMeetingsAreNeverTouched(t *testing.T) {
 	if posts != before+1 {
 		t.Fatalf("%d schedule calls", posts-before)
 	}
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	svc.SyncNow(context.Background())
 	h.idle()
 	if n := len(h.requests(http.MethodPost, botPath(ev.ID))); n != posts {
@@ -254,7 +254,7 @@ func TestSharedKeyOneBot(t *testing.T) {
 	t.Cleanup(otherSvc.Stop)
 	otherSvc.Start(ctx, Calendar{ID: colleague.ID, Account: "sam@contoso.example"}, Active)
 	h.timers++ // the colleague's first idle timer
-	h.clock.waitForTimer(t, h.timers)
+	h.clock.WaitForTimer(t, h.timers)
 	if _, err := otherSvc.SetOverride(ctx, theirs, "record"); err != nil {
 		t.Fatal(err)
 	}
@@ -328,8 +328,8 @@ func TestConflictIsRetriedWithBackoff(t *testing.T) {
 	if m.Problem == nil || m.Problem.Code != "recall.conflict" || m.Bot != BotFailed || !m.Record {
 		t.Fatalf("after 409s: %+v", m)
 	}
-	if tm.wait != retryFirst {
-		t.Fatalf("retry in %v, want %v", tm.wait, retryFirst)
+	if tm.Wait != retryFirst {
+		t.Fatalf("retry in %v, want %v", tm.Wait, retryFirst)
 	}
 	h.fire(tm)
 	m = meetingIn(t, svc.View(), ev.ID)
@@ -385,7 +385,7 @@ func TestParallelCallOnOneKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Once the other call is through, the retry lands.
-	h.fire(h.clock.waitForTimer(t, h.timers))
+	h.fire(h.clock.WaitForTimer(t, h.timers))
 	if m := meetingIn(t, svc.View(), ev.ID); m.Problem != nil || m.Bot != BotScheduled {
 		t.Fatalf("after the retry: %+v", m)
 	}
@@ -422,7 +422,7 @@ func TestDispatchedBotIsInTheMeeting(t *testing.T) {
 		t.Fatalf("not scheduled: %+v", m)
 	}
 	// The bot leaves for the meeting; then the person changes their mind.
-	h.clock.advance(5*time.Minute - recallapi.BotDispatchLead)
+	h.clock.Advance(5*time.Minute - recallapi.BotDispatchLead)
 	mustOverride(t, h, soon.ID, OverrideSkip)
 	deletes := h.requests(http.MethodDelete, botPath(soon.ID))
 	if len(deletes) != 1 || deletes[0].Status != http.StatusMethodNotAllowed {
@@ -433,7 +433,7 @@ func TestDispatchedBotIsInTheMeeting(t *testing.T) {
 		t.Fatalf("after 405: %+v", m)
 	}
 	// Nothing more can be done: no further calls.
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	svc.SyncNow(context.Background())
 	h.idle()
 	if n := len(h.requests(http.MethodDelete, botPath(soon.ID))); n != 1 {
@@ -460,8 +460,8 @@ func TestRateLimitedBotCalls(t *testing.T) {
 	if got := h.budget.SyncInterval(); got != 2*base {
 		t.Fatalf("interval %v after a 429, want %v", got, 2*base)
 	}
-	if tm.wait != 2*time.Minute {
-		t.Fatalf("next attempt in %v, want the Retry-After", tm.wait)
+	if tm.Wait != 2*time.Minute {
+		t.Fatalf("next attempt in %v, want the Retry-After", tm.Wait)
 	}
 	// Nothing happens before Retry-After, even when asked.
 	svc.WindowFocused(context.Background())
@@ -482,7 +482,7 @@ func TestRateLimitedBotCalls(t *testing.T) {
 		if got := h.budget.SyncInterval(); got != 2*base {
 			t.Fatalf("interval %v %v after the 429, want %v", got, h.clock.Now().Sub(limitedAt), 2*base)
 		}
-		tm = h.clock.waitForTimer(t, h.timers)
+		tm = h.clock.WaitForTimer(t, h.timers)
 		h.fire(tm)
 		syncs++
 	}
@@ -496,7 +496,7 @@ func TestRateLimitedList(t *testing.T) {
 	h := newHarness(t, worldOptions{static: true})
 	svc := h.start(Active)
 	h.srv.Faults().Add(recallapi.Fault{Method: http.MethodGet, Path: "/api/v2/calendar-events/", Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Minute})
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	svc.SyncNow(context.Background())
 	h.idle()
 	v := svc.View()
@@ -509,9 +509,9 @@ func TestRateLimitedList(t *testing.T) {
 	if h.budget.SyncInterval() != 2*NewBudget(0).SyncInterval() || v.NextSyncAt != v.RateLimitedUntil {
 		t.Fatalf("next sync %s, rate limited until %s", v.NextSyncAt, v.RateLimitedUntil)
 	}
-	tm := h.clock.waitForTimer(t, h.timers)
-	if tm.wait != 30*time.Minute {
-		t.Fatalf("next attempt in %v", tm.wait)
+	tm := h.clock.WaitForTimer(t, h.timers)
+	if tm.Wait != 30*time.Minute {
+		t.Fatalf("next attempt in %v", tm.Wait)
 	}
 	// The budget is the process's: another Service on it waits too.
 	if !h.budget.BlockedUntil().After(h.clock.Now()) {
@@ -545,7 +545,7 @@ func TestBotNameChangeReschedules(t *testing.T) {
 	calls := len(h.botCalls())
 
 	// Same name after a restart: nothing to do.
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	h.start(Active)
 	if n := len(h.botCalls()); n != calls {
 		t.Fatalf("%d bot calls after a restart", n-calls)
@@ -554,7 +554,7 @@ func TestBotNameChangeReschedules(t *testing.T) {
 
 	// The admin renames the bot: every bot gets the complete new config.
 	h.opts = func(o *Options) { o.BotName = "Contoso Notes" }
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc := h.start(Active)
 	h.assertBotsMatch(svc.View(), "Contoso Notes")
 	if n := len(h.botCalls()) - calls; n != svc.View().Counts.Recorded {

@@ -114,7 +114,7 @@ func TestRulePromptAndAdminDefault(t *testing.T) {
 	}
 	svc.Stop()
 	// The answer survives a restart.
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	if v := h.start(Active).View(); v.AskRule {
 		t.Fatal("asked again after a restart")
 	}
@@ -194,7 +194,7 @@ func TestSetModeHandsOver(t *testing.T) {
 	}
 	svc.SetMode(ctx, Passive)
 	n := len(h.srv.Requests())
-	h.clock.advance(24 * time.Hour)
+	h.clock.Advance(24 * time.Hour)
 	svc.SyncNow(ctx)
 	if len(h.srv.Requests()) != n || svc.View().NextSyncAt != "" {
 		t.Fatal("a Service handed back still calls Recall")
@@ -209,7 +209,7 @@ func TestFocusAndCheckNowAreRateLimited(t *testing.T) {
 	lists := len(h.listRequests())
 
 	svc.WindowFocused(ctx)
-	h.clock.advance(h.budget.SyncInterval()/2 - time.Second)
+	h.clock.Advance(h.budget.SyncInterval()/2 - time.Second)
 	svc.WindowFocused(ctx)
 	// A choice re-plans without a sync (the copy is fresh) and leaves the
 	// scheduler idle once: any focus sync would have happened before.
@@ -217,23 +217,23 @@ func TestFocusAndCheckNowAreRateLimited(t *testing.T) {
 	if n := len(h.listRequests()); n != lists {
 		t.Fatalf("%d focus syncs within half an interval", n-lists)
 	}
-	h.clock.advance(time.Second)
+	h.clock.Advance(time.Second)
 	svc.WindowFocused(ctx)
 	tm := h.idle()
 	if n := len(h.listRequests()); n != lists+1 {
 		t.Fatalf("%d focus syncs after half an interval", n-lists)
 	}
 	// A focus sync replaces the next timed one.
-	if tm.wait != h.budget.SyncInterval()*85/100 {
-		t.Fatalf("next sync in %v", tm.wait)
+	if tm.Wait != h.budget.SyncInterval()*85/100 {
+		t.Fatalf("next sync in %v", tm.Wait)
 	}
 
-	h.clock.advance(DefaultManualMinGap - time.Second)
+	h.clock.Advance(DefaultManualMinGap - time.Second)
 	v, _ := svc.SyncNow(ctx)
 	if n := len(h.listRequests()); n != lists+1 {
 		t.Fatal("Check now synced again within its gap")
 	}
-	h.clock.advance(time.Second)
+	h.clock.Advance(time.Second)
 	v, err := svc.SyncNow(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +271,7 @@ func TestForget(t *testing.T) {
 		t.Fatalf("override while off: %v", err)
 	}
 	// Connecting again starts from a first load.
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc.Start(ctx, Calendar{ID: h.calID, Account: testAccount}, Active)
 	h.idle()
 	lists := h.listRequests()
@@ -393,16 +393,16 @@ func TestStartSpread(t *testing.T) {
 
 	// Hours later a background helper starts at login with a stale cache:
 	// it shows the cache at once and syncs within the spread.
-	h.clock.advance(3 * time.Hour)
+	h.clock.Advance(3 * time.Hour)
 	h.opts = func(o *Options) {
 		o.StartSpread = 10 * time.Minute
 		o.Jitter = func(n time.Duration) time.Duration { return n / 2 }
 	}
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc := h.start(Active)
-	tm := h.clock.waitForTimer(t, h.timers)
-	if n := len(h.listRequests()); n != lists || tm.wait != 5*time.Minute {
-		t.Fatalf("%d syncs at start, next in %v", n-lists, tm.wait)
+	tm := h.clock.WaitForTimer(t, h.timers)
+	if n := len(h.listRequests()); n != lists || tm.Wait != 5*time.Minute {
+		t.Fatalf("%d syncs at start, next in %v", n-lists, tm.Wait)
 	}
 	if v := svc.View(); v.Phase != PhaseReady || len(v.Meetings) == 0 {
 		t.Fatalf("cache not shown while waiting: %+v", v.Phase)

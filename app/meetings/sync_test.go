@@ -117,7 +117,7 @@ func TestIncrementalSyncWithOverlap(t *testing.T) {
 	cursor := readCache(t, h).Cursor
 
 	// Twenty minutes later, one meeting moves and one is deleted.
-	h.clock.advance(20 * time.Minute)
+	h.clock.Advance(20 * time.Minute)
 	moved, gone := h.event("Design review"), h.event("Advisory call")
 	if err := h.srv.MoveEvent(moved.ID, 30*time.Minute); err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestIncrementalSyncWithOverlap(t *testing.T) {
 	// Nothing changed: the next sync asks from the new cursor and keeps
 	// everything (the overlap re-reads the last changes harmlessly).
 	before := len(svc.View().Meetings)
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	if _, err := svc.SyncNow(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -181,17 +181,17 @@ func TestDeletedEventForgetsChoice(t *testing.T) {
 	}
 	// A restart keeps the choices (they live in preferences.json).
 	svc.Stop()
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc = h.start(Active)
 	if m := meetingIn(t, svc.View(), ev.ID); m.Override != "record" || !m.Record {
 		t.Fatalf("after restart %+v", m)
 	}
 
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	if err := h.srv.DeleteEvent(ev.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	if _, err := svc.SyncNow(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestRestartMidSync(t *testing.T) {
 
 	// Restart: a whole first load.
 	h.opts = nil
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc = h.start(Active)
 	first, err := os.ReadFile(path)
 	if err != nil {
@@ -322,7 +322,7 @@ func TestRestartMidSync(t *testing.T) {
 	svc.Stop()
 
 	// 150 events move: the incremental sync spans two pages, and is cut.
-	h.clock.advance(10 * time.Minute)
+	h.clock.Advance(10 * time.Minute)
 	var moved []string
 	for _, e := range h.srv.Events(h.calID) {
 		if len(moved) < 150 && !e.Deleted && e.Start.After(h.clock.Now()) {
@@ -332,9 +332,9 @@ func TestRestartMidSync(t *testing.T) {
 			moved = append(moved, e.ID)
 		}
 	}
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	h.opts = func(o *Options) { o.Source = &cutSource{Source: h.client, after: 120} }
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	svc = h.start(Active)
 	if v := svc.View(); v.SyncProblem == nil {
 		t.Fatal("a cut sync reported no problem")
@@ -346,7 +346,7 @@ func TestRestartMidSync(t *testing.T) {
 
 	// Restart again: the sync resumes from the saved cursor and lands all.
 	h.opts = nil
-	h.timers = h.clock.count()
+	h.timers = h.clock.Count()
 	seen := len(h.listRequests())
 	h.start(Active)
 	lists := h.listRequests()
@@ -373,7 +373,7 @@ func TestSyncFailureRetriesAtTheNextInterval(t *testing.T) {
 	h := newHarness(t, worldOptions{static: true})
 	svc := h.start(Active)
 	h.srv.Faults().FailNext(http.MethodGet, "/api/v2/calendar-events/", http.StatusServiceUnavailable, 4)
-	h.clock.advance(time.Hour)
+	h.clock.Advance(time.Hour)
 	svc.SyncNow(context.Background())
 	tm := h.idle()
 	v := svc.View()
@@ -381,8 +381,8 @@ func TestSyncFailureRetriesAtTheNextInterval(t *testing.T) {
 		t.Fatalf("problem %+v", v.SyncProblem)
 	}
 	want := h.clock.Now().Add(h.budget.SyncInterval() * 85 / 100)
-	if v.NextSyncAt != want.Format(time.RFC3339) || tm.wait != want.Sub(h.clock.Now()) {
-		t.Fatalf("retries at %s (timer %v), want %s", v.NextSyncAt, tm.wait, want)
+	if v.NextSyncAt != want.Format(time.RFC3339) || tm.Wait != want.Sub(h.clock.Now()) {
+		t.Fatalf("retries at %s (timer %v), want %s", v.NextSyncAt, tm.Wait, want)
 	}
 	h.fire(tm)
 	if v := svc.View(); v.SyncProblem != nil || v.LastSyncAt != h.clock.Now().Format(time.RFC3339) {
@@ -395,7 +395,7 @@ func TestDailyFullLoad(t *testing.T) {
 	h := newHarness(t, worldOptions{static: true})
 	h.budget = NewBudget(5000) // a sync every 2.8 hours keeps the day short
 	h.start(Active)
-	tm := h.clock.waitForTimer(t, h.timers)
+	tm := h.clock.WaitForTimer(t, h.timers)
 	for h.clock.Now().Before(baseTime.Add(DefaultFullSyncEvery)) {
 		tm = h.fire(tm)
 	}
@@ -460,13 +460,13 @@ func TestPastMeetingsAreDropped(t *testing.T) {
 		return false
 	}
 	// Over for less than a day: kept, like Recall keeps it (§3.5).
-	h.clock.advance(ev.End.Add(23 * time.Hour).Sub(h.clock.Now()))
+	h.clock.Advance(ev.End.Add(23 * time.Hour).Sub(h.clock.Now()))
 	svc.SyncNow(context.Background())
 	h.idle()
 	if !cached() {
 		t.Fatal("dropped a meeting over for less than a day")
 	}
-	h.clock.advance(2 * time.Hour)
+	h.clock.Advance(2 * time.Hour)
 	svc.SyncNow(context.Background())
 	h.idle()
 	if cached() {

@@ -11,6 +11,7 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/connect"
 	"github.com/outlookconnect/outlook-connect/app/connect/recallcalendars"
 	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
+	"github.com/outlookconnect/outlook-connect/app/internal/testclock"
 	"github.com/outlookconnect/outlook-connect/app/recall"
 )
 
@@ -32,7 +33,7 @@ const (
 )
 
 func TestAutoFinishHonoursRetryAfterAndMakesOneCalendar(t *testing.T) {
-	clock := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), armed: make(chan struct{}, 1)}
+	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	srv, err := recallapi.Start(recallapi.Options{APIKey: apiKey, ConnectDelay: -1, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -86,20 +87,20 @@ func TestAutoFinishHonoursRetryAfterAndMakesOneCalendar(t *testing.T) {
 
 	// The automatic try meets a full key: 429 with Retry-After 2 h.
 	srv.Faults().Add(recallapi.Fault{Method: http.MethodGet, Path: calendarPath, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Hour})
-	clock.fire(t, 1)
+	clock.Fire(clock.WaitForTimer(t, 1))
 	st = notes.waitFor(t, "rate-limited", func(s connect.State) bool {
 		return s.Phase == connect.PhaseFinishPending && s.Problem != nil && s.Problem.Code == "recall.rate_limited"
 	})
-	timer := clock.waitArmed(t, 2)
-	if want := 2*time.Hour + 2*time.Hour/8; timer.wait != want {
-		t.Fatalf("after Retry-After 2h the next try is armed after %v, want %v (never before it)", timer.wait, want)
+	timer := clock.WaitForTimer(t, 2)
+	if want := 2*time.Hour + 2*time.Hour/8; timer.Wait != want {
+		t.Fatalf("after Retry-After 2h the next try is armed after %v, want %v (never before it)", timer.Wait, want)
 	}
-	if st.RetryAt != clock.Now().Add(timer.wait).UTC().Format(time.RFC3339) {
+	if st.RetryAt != clock.Now().Add(timer.Wait).UTC().Format(time.RFC3339) {
 		t.Errorf("the screen says retryAt %q", st.RetryAt)
 	}
 
 	// Then the try finishes, with the calendar the lost create made.
-	clock.fire(t, 2)
+	clock.Fire(clock.WaitForTimer(t, 2))
 	st = notes.waitFor(t, "connected", func(s connect.State) bool { return s.Phase == connect.PhaseConnected })
 	cals := srv.Calendars()
 	if len(cals) != 1 || st.Calendar == nil || st.Calendar.ID != cals[0].ID {
@@ -235,68 +236,4 @@ func (n *notes) waitFor(t *testing.T, what string, ok func(connect.State) bool) 
 			t.Fatalf("no published state where %s", what)
 		}
 	}
-}
-
-// clock is a settable Now and an After whose timers fire when the test
-// says so.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*timer
-	armed  chan struct{}
-}
-
-type timer struct {
-	wait time.Duration
-	ch   chan time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	tm := &timer{wait: d, ch: make(chan time.Time, 1)}
-	c.timers = append(c.timers, tm)
-	c.mu.Unlock()
-	select {
-	case c.armed <- struct{}{}:
-	default:
-	}
-	return tm.ch
-}
-
-// waitArmed waits until n timers were armed and returns the n-th.
-func (c *clock) waitArmed(t *testing.T, n int) *timer {
-	t.Helper()
-	deadline := time.NewTimer(hangGuard)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		if len(c.timers) >= n {
-			tm := c.timers[n-1]
-			c.mu.Unlock()
-			return tm
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.armed:
-		case <-deadline.C:
-			t.Fatalf("timer #%d was never armed", n)
-		}
-	}
-}
-
-// fire moves the clock to the n-th timer's time and fires it.
-func (c *clock) fire(t *testing.T, n int) {
-	t.Helper()
-	tm := c.waitArmed(t, n)
-	c.mu.Lock()
-	c.now = c.now.Add(tm.wait)
-	now := c.now
-	c.mu.Unlock()
-	tm.ch <- now
 }
