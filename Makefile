@@ -145,6 +145,11 @@ fuzz: ## Run each fuzz target briefly
 .PHONY: bench
 bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, demo start, keychain and file writes
 	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/meetings/ ./app/demo/ ./app/vault/ ./app/store/
+	$(MAKE) bench-background
+
+.PHONY: bench-background
+bench-background: build ## Resident memory and idle CPU of --background (no display) next to the window's (Xvfb)
+	bash .ci/keyring-session.sh bash scripts/measure-background.sh $(BIN) 60
 
 .PHONY: frontend-check frontend-test
 frontend-check: deps-frontend ## svelte-check (types and a11y)
