@@ -263,20 +263,41 @@ func configuredFixture(t *testing.T) (svc *demo.Services, dir string, env map[st
 	return svc, dir, configuredEnv(svc, dir, service), newTestHost(t)
 }
 
+// closedWindow is where most helper tests start: a calendar connected in a
+// window with the rule "every meeting with a link" and the week's bots,
+// the window closed again, and the meetings clock moved on by one sync
+// interval, so the next process to schedule syncs at once.
+type closedWindow struct {
+	svc    *demo.Services
+	dir    string
+	env    map[string]string
+	h      *testHost
+	clock  *meetingsClock
+	budget *meetings.Budget
+	cal    connect.State
+}
+
+func afterAWindow(t *testing.T) *closedWindow {
+	t.Helper()
+	checkNoLeaks(t)
+	c := &closedWindow{clock: controlMeetingsClock(t)}
+	c.svc, c.dir, c.env, c.h = configuredFixture(t)
+	win, st := connectedWindow(t, c.env, c.h, c.svc)
+	eventually(t, "the start-at-login entry written", func() bool { return c.h.status(t).Current })
+	c.budget, c.cal = win.app.current().base.budget, st
+	win.stop()
+	c.clock.staleByOneInterval(c.budget)
+	return c
+}
+
 // The helper's whole job: the window connects and closes (asking for the
 // helper), a meeting is booked while nothing runs, and the helper, with no
 // window, reads it and schedules its bot per the person's rule, spreading
 // its first sync as a fleet at login would. The next window shows what it
 // did, once.
 func TestBackgroundHelperSchedulesWithNoWindow(t *testing.T) {
-	checkNoLeaks(t)
-	clock := controlMeetingsClock(t)
-	svc, dir, env, h := configuredFixture(t)
-
-	win, st := connectedWindow(t, env, h, svc)
-	eventually(t, "the start-at-login entry written", func() bool { return h.status(t).Current })
-	budget := win.app.current().base.budget
-	win.stop()
+	c := afterAWindow(t)
+	svc, dir, env, h, clock, budget := c.svc, c.dir, c.env, c.h, c.clock, c.budget
 	if n := h.helperStarts(); n != 1 {
 		t.Fatalf("closing the window started the helper %d times, want once", n)
 	}
@@ -284,8 +305,7 @@ func TestBackgroundHelperSchedulesWithNoWindow(t *testing.T) {
 		t.Fatalf("the closed window still holds the scheduler (%s)", r)
 	}
 
-	id, key := addMeeting(t, svc, st.Calendar.ID, "Booked while closed")
-	clock.staleByOneInterval(budget)
+	id, key := addMeeting(t, svc, c.cal.Calendar.ID, "Booked while closed")
 	helper := startHelper(t, env, h)
 	eventually(t, "the helper's bot on the new meeting", func() bool { return botsOf(svc.Recall)[id].Key == key })
 	if b := botsOf(svc.Recall)[id]; b.BotName != config.DefaultBotName {
@@ -342,14 +362,8 @@ func TestBackgroundHelperSchedulesWithNoWindow(t *testing.T) {
 // over (the window syncs from then on), and the window closing hands it
 // back (the helper syncs again).
 func TestWindowTakesOverAndHandsBack(t *testing.T) {
-	checkNoLeaks(t)
-	clock := controlMeetingsClock(t)
-	svc, dir, env, h := configuredFixture(t)
-	win, _ := connectedWindow(t, env, h, svc)
-	budget := win.app.current().base.budget
-	win.stop()
-
-	clock.staleByOneInterval(budget)
+	c := afterAWindow(t)
+	svc, dir, env, h, clock, budget := c.svc, c.dir, c.env, c.h, c.clock, c.budget
 	helper := startHelper(t, env, h)
 	eventually(t, "the helper's sync", func() bool { return loadCache(t, dir).LastSyncBy == meetings.ByBackground })
 
@@ -406,13 +420,8 @@ func listRequests(svc *demo.Services) int {
 // until the helper hands over; then the window syncs. The test holds the
 // lock itself, standing in for a helper that has not handed over yet.
 func TestWindowWaitsForTheSchedulerBeforeSyncing(t *testing.T) {
-	checkNoLeaks(t)
-	clock := controlMeetingsClock(t)
-	svc, dir, env, h := configuredFixture(t)
-	win, _ := connectedWindow(t, env, h, svc)
-	budget := win.app.current().base.budget
-	win.stop()
-
+	c := afterAWindow(t)
+	svc, dir, env, h := c.svc, c.dir, c.env, c.h
 	l, err := schedlock.New(schedlock.Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -422,7 +431,6 @@ func TestWindowWaitsForTheSchedulerBeforeSyncing(t *testing.T) {
 		t.Fatalf("the test could not take the scheduler: %v %v", ok, err)
 	}
 	defer lease.Release()
-	clock.staleByOneInterval(budget)
 	before := listRequests(svc)
 	again := runDesktopOn(t, env, h)
 	waitForMeetings(t, again.app, "the cached list", func(v meetings.View) bool { return v.Phase == meetings.PhaseReady })
@@ -449,13 +457,8 @@ func TestWindowWaitsForTheSchedulerBeforeSyncing(t *testing.T) {
 // Disconnect in the window while the helper waits: the helper sees the
 // connection go and exits, and the start-at-login entry is gone.
 func TestDisconnectInTheWindowEndsTheHelper(t *testing.T) {
-	checkNoLeaks(t)
-	clock := controlMeetingsClock(t)
-	svc, dir, env, h := configuredFixture(t)
-	win, _ := connectedWindow(t, env, h, svc)
-	budget := win.app.current().base.budget
-	win.stop()
-	clock.staleByOneInterval(budget)
+	c := afterAWindow(t)
+	svc, dir, env, h := c.svc, c.dir, c.env, c.h
 	helper := startHelper(t, env, h)
 	waitForHolder(t, dir, schedlock.RoleBackground)
 
