@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import {
   expect,
   autostartFile,
-  dismissRulePromptIfShown,
+  connectThroughDemo,
+  importSetup,
   launchApp,
   lockHolder,
+  setupFile,
   startDemoServices,
   stopHelper,
-  type DemoServices,
   type RunningApp,
 } from './harness';
 
@@ -22,30 +23,6 @@ import {
 
 /** RFC 3339 in UTC to the second, as the deduplication key has it. */
 const rfc3339 = (t: Date) => t.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** A setup file for the fakes, as IT hands it out: the secrets go to the keychain on import. */
-function setupFile(svc: DemoServices): string {
-  return JSON.stringify({
-    format: 'outlook-connect-setup',
-    version: 1,
-    microsoft: { clientId: svc.client_id, clientSecret: svc.client_secret, authority: svc.microsoft_url, redirectHost: 'localhost' },
-    recall: { baseUrl: svc.recall_url, apiKey: svc.recall_api_key },
-  });
-}
-
-async function importSetup(app: RunningApp, contents: string) {
-  const { page } = app;
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.locator('input[type=file]').setInputFiles({
-    name: 'outlook-connect-setup.json',
-    mimeType: 'application/json',
-    buffer: Buffer.from(contents),
-  });
-  await expect(page.getByText('Setup file imported. Outlook Connect now uses these settings.').first()).toBeVisible({
-    timeout: 30_000,
-  });
-  await page.getByRole('button', { name: 'Back' }).click();
-}
 
 /** Polls fn until it gives a value. */
 async function until<T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> {
@@ -71,14 +48,9 @@ base('closing the window hands the meetings to the background helper, and the wi
     await svc.control.staticEvents();
     app = await launchApp(page, { dir, env, expectControl: false });
     const keyringService = app.configuredKeyringService;
-    await importSetup(app, setupFile(svc));
+    await importSetup(app, setupFile(svc, svc.client_secret));
 
-    await page.getByRole('button', { name: 'Connect Outlook calendar' }).click();
-    const signIn = await app.openSignIn();
-    await signIn.getByRole('button', { name: 'Accept' }).click();
-    await expect(page.getByRole('heading', { name: 'Your calendar is connected' })).toBeVisible({ timeout: 30_000 });
-    await signIn.close();
-    await dismissRulePromptIfShown(page);
+    await (await connectThroughDemo(app)).close();
     const rules = page.getByRole('region', { name: 'Recording rule' });
     await rules.getByRole('radio', { name: /Every meeting with a meeting link/ }).click();
     await expect(rules.getByText(/^Updated — \d+ meetings? changed\.$/)).toBeVisible();
