@@ -150,6 +150,11 @@ sim: ## Organisation-scale simulation: 1,000 installs on one Recall key (short s
 bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, demo start, keychain and file writes; the fleet simulation at 100, 1,000 and 5,000 installs
 	go test -run='^$$' -bench=. -benchmem ./app/msauth/ ./app/recall/ ./app/meetings/ ./app/demo/ ./app/vault/ ./app/store/
 	go test -count=1 -timeout=60m -run='^TestFleet$$' -v ./app/demo/sim/ -args -sim.full
+	$(MAKE) bench-background
+
+.PHONY: bench-background
+bench-background: build ## Resident memory and idle CPU of --background (no display) next to the window's (Xvfb)
+	bash .ci/keyring-session.sh bash scripts/measure-background.sh $(BIN) 60
 
 .PHONY: frontend-check frontend-test
 frontend-check: deps-frontend ## svelte-check (types and a11y)

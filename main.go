@@ -1,14 +1,22 @@
 // Command outlook-connect is the desktop app: it connects a person's Outlook
 // calendar to Recall.ai. All logic lives in package app and below; main only
 // embeds the assets and hands them to Wails.
+//
+// With --background it is the background helper instead (issue 14): no
+// window, no webview, no GTK; only the connection's status follow-up and
+// the meeting scheduler, until SIGTERM or SIGINT.
 package main
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"slices"
+	"syscall"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -16,6 +24,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
 	"github.com/outlookconnect/outlook-connect/app"
+	"github.com/outlookconnect/outlook-connect/app/autostart"
 )
 
 // version is injected at build time: -ldflags "-X main.version=1.2.3".
@@ -34,13 +43,22 @@ var icon []byte
 var profileDir embed.FS
 
 func main() {
+	profile, _ := fs.ReadFile(profileDir, "build/profile/profile.json")
+	if slices.Contains(os.Args[1:], autostart.BackgroundFlag) {
+		// Before anything of Wails runs: the helper never touches the
+		// display. SIGHUP too: a session ending may send it.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		code := app.RunBackground(ctx, app.Options{Version: version, Profile: profile})
+		stop()
+		os.Exit(code)
+	}
+
 	// WebKitGTK's DMA-BUF renderer shows a blank window on some GPU and
 	// Wayland stacks (wails.md §6.2); the software path is always safe here.
 	if runtime.GOOS == "linux" && os.Getenv("WEBKIT_DISABLE_DMABUF_RENDERER") == "" {
 		_ = os.Setenv("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
 	}
 
-	profile, _ := fs.ReadFile(profileDir, "build/profile/profile.json")
 	desktop := app.New(app.Options{Version: version, Profile: profile})
 
 	err := wails.Run(&options.App{

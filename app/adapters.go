@@ -146,18 +146,21 @@ func (p recallProber) Probe(ctx context.Context, baseURL, apiKey string) error {
 	return c.Probe(ctx)
 }
 
-// notifier pushes state to the UI as Wails events, and to the world's
-// follower, which keeps the meetings in step.
+// notifier pushes state to the UI as Wails events, to the world's
+// follower, which keeps the meetings in step, and to the App, which keeps
+// the start-at-login entry (window) or stops when nothing is connected
+// (background helper).
 type notifier struct {
-	app    *App
-	follow *follower
+	app   *App
+	world *world
 }
 
 func (n notifier) StateChanged(st connect.State) {
 	n.app.runtime().Emit(EventStateChanged, st)
-	if n.follow != nil {
-		n.follow.StateChanged(st)
+	if n.world.follow != nil {
+		n.world.follow.StateChanged(st)
 	}
+	n.app.connectionChanged(n.world, st)
 }
 
 func (n notifier) SignInWaiting(startURL string) {

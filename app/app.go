@@ -38,6 +38,12 @@ type Options struct {
 	Profile []byte
 	// LookupEnv reads the environment; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+
+	// host is the computer outside the config folder: the start-at-login
+	// entry and the background helper's process (issue 14). Nil means the
+	// real one (systemHost); tests in this package pass a fake, so no test
+	// writes to the real home folder or starts a stray process.
+	host host
 }
 
 // AppInfo is what the header, demo banner and About screen show.
@@ -64,8 +70,20 @@ type ExportResult struct {
 // (wails.md §3), so only UI operations are exported here.
 type App struct {
 	opts    Options
+	role    role // the window, or the background helper (RunBackground)
 	ready   chan struct{}
 	lifeCtx context.Context // set by start; ends at shutdown
+
+	// sched is the window's claim on the meeting scheduler (nil for the
+	// background helper, and without a config folder).
+	sched *windowScheduler
+	// login is what the window last found or did about the start-at-login
+	// entry; seen counts what the helper did that this window has shown.
+	login loginState
+	seen  seenRuns
+	// bgWG tracks the goroutines that change the start-at-login entry, so
+	// shutdown waits for them.
+	bgWG sync.WaitGroup
 
 	rtMu sync.RWMutex
 	rt   Runtime
@@ -94,8 +112,20 @@ func newApp(opts Options) *App {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
+	if opts.host == nil {
+		opts.host = newSystemHost(opts.LookupEnv, testOverridesAllowed)
+	}
 	return &App{opts: opts, ready: make(chan struct{}), rt: nopRuntime{}}
 }
+
+// role says which process this is: the window (Wails) or the background
+// helper (--background, RunBackground).
+type role int
+
+const (
+	roleWindow role = iota
+	roleBackground
+)
 
 func (a *App) runtime() Runtime {
 	a.rtMu.RLock()
@@ -194,6 +224,8 @@ func (a *App) WindowFocused() (connect.State, error) {
 		ctx, cancel := opContext()
 		w.meetings.WindowFocused(ctx)
 		cancel()
+		// The helper may have started or stopped meanwhile.
+		a.emitBackground(w)
 	}
 	return a.withService(func(ctx context.Context, s *connect.Service) connect.State { return s.WindowFocused(ctx) })
 }

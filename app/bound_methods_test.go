@@ -353,20 +353,31 @@ type desktopRun struct {
 	d    *Desktop
 	app  *App
 	rt   *recordingRuntime
+	host *testHost
 	once sync.Once
 }
 
 func (r *desktopRun) stop() { r.once.Do(func() { r.d.Shutdown(context.Background()) }) }
 
+// runDesktop starts the app as Wails would, with a recording runtime and a
+// test host: start-at-login entries go to a temporary home folder and no
+// helper process is started.
 func runDesktop(t *testing.T, env map[string]string) *desktopRun {
+	t.Helper()
+	return runDesktopOn(t, env, newTestHost(t))
+}
+
+// runDesktopOn is runDesktop with a given host (several runs, or a window
+// and a helper, sharing one home folder).
+func runDesktopOn(t *testing.T, env map[string]string, h *testHost) *desktopRun {
 	t.Helper()
 	rt := &recordingRuntime{}
 	prev := runtimeFactory
 	runtimeFactory = func(context.Context) Runtime { return rt }
 	t.Cleanup(func() { runtimeFactory = prev })
-	d := New(Options{Version: "test", LookupEnv: envFrom(env)})
+	d := New(Options{Version: "test", LookupEnv: envFrom(env), host: h})
 	d.Startup(context.Background())
-	r := &desktopRun{d: d, app: d.Bound(), rt: rt}
+	r := &desktopRun{d: d, app: d.Bound(), rt: rt, host: h}
 	t.Cleanup(r.stop)
 	return r
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outlookconnect/outlook-connect/app/logging"
 	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/problem"
 )
@@ -58,8 +59,11 @@ func (a *App) diagnostics(ctx context.Context, c wiring) string {
 		}
 	}
 	if b != nil {
+		a.writeBackgroundDiagnostics(&sb, b)
 		sb.WriteString("\nRecent log lines:\n")
-		sb.WriteString(tailFile(filepath.Join(info.LogsDir, "outlook-connect.log"), 40))
+		sb.WriteString(tailFile(filepath.Join(info.LogsDir, logging.FileName), 40))
+		sb.WriteString("\nRecent background helper log lines:\n")
+		sb.WriteString(tailFile(filepath.Join(info.LogsDir, logging.BackgroundFileName), 20))
 		return b.guard.Scrub(sb.String())
 	}
 	return sb.String()
@@ -87,6 +91,43 @@ func writeMeetingsDiagnostics(sb *strings.Builder, v meetings.View) {
 	}
 	if failed > 0 {
 		fmt.Fprintf(sb, "Meetings whose last bot call failed: %d\n", failed)
+	}
+}
+
+// writeBackgroundDiagnostics says who schedules the meetings now, whether
+// a background helper runs, and where the start-at-login entry is.
+func (a *App) writeBackgroundDiagnostics(sb *strings.Builder, b *base) {
+	if b.locker != nil {
+		if info, ok, err := b.locker.Holder(); err == nil && ok {
+			fmt.Fprintf(sb, "Meetings scheduled by: the %s (pid %d, since %s)\n", info.Role, info.PID, info.Since.Format(time.RFC3339))
+		} else if err == nil {
+			sb.WriteString("Meetings scheduled by: nobody right now\n")
+		}
+		if info, ok, err := b.locker.BackgroundRunning(); err == nil && ok {
+			fmt.Fprintf(sb, "Background helper: running (pid %d, since %s)\n", info.PID, info.Since.Format(time.RFC3339))
+		} else if err == nil {
+			sb.WriteString("Background helper: not running\n")
+		}
+	}
+	entry, err := a.opts.host.loginEntry()
+	if err != nil {
+		fmt.Fprintf(sb, "Start at login: unknown (%s)\n", errorCode(err))
+		return
+	}
+	st, err := entry.Status()
+	switch {
+	case err != nil:
+		fmt.Fprintf(sb, "Start at login: unreadable (%s)\n", errorCode(err))
+	case !st.Installed:
+		sb.WriteString("Start at login: off\n")
+	default:
+		state := "on"
+		if st.DisabledOutside {
+			state = "turned off in the system's start-up settings"
+		} else if !st.Current {
+			state = "on, for another copy of the program"
+		}
+		fmt.Fprintf(sb, "Start at login: %s (%s)\n", state, st.Location)
 	}
 }
 

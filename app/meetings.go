@@ -7,7 +7,6 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/problem"
-	"github.com/outlookconnect/outlook-connect/app/store"
 )
 
 // The bound methods of the Connected screen's meetings, recording rule and
@@ -20,15 +19,20 @@ import (
 type BackgroundView struct {
 	KeepScheduling bool `json:"keepScheduling"`
 	// Source is person (the person chose), admin (the admin's default
-	// applies) or default (nobody chose).
+	// applies), default (nobody chose) or system (the computer's start-up
+	// settings turned the entry off, so the switch shows off).
 	Source string `json:"source"`
 	// Running: a background helper process is running now.
 	Running bool `json:"running"`
 	// LastRunAt is the last sync the background helper did (RFC 3339).
 	LastRunAt string `json:"lastRunAt,omitempty"`
-	// BotsScheduled by the background helper since the window last looked.
+	// BotsScheduled by the background helper while the window was closed,
+	// counted from the window's last look before this one.
 	BotsScheduled int              `json:"botsScheduled,omitempty"`
 	Problem       *problem.Problem `json:"problem,omitempty"`
+	// Note is a plain sentence on why the switch is as it is (demo mode,
+	// turned off in the computer's start-up settings); not an error.
+	Note string `json:"note,omitempty"`
 }
 
 // errNoMeetings answers a meetings change when the configuration cannot be
@@ -129,41 +133,21 @@ func (a *App) GetBackground() (BackgroundView, error) {
 	if w == nil {
 		return BackgroundView{KeepScheduling: config.DefaultKeepScheduling, Source: meetings.SourceDefault}, nil
 	}
-	return w.backgroundView(), nil
+	return a.backgroundView(w), nil
 }
 
-// SetKeepScheduling saves the person's "Keep scheduling when closed" choice.
+// SetKeepScheduling saves the person's "Keep scheduling when closed"
+// choice and writes or removes the start-at-login entry to match.
 func (a *App) SetKeepScheduling(on bool) (BackgroundView, error) {
 	w := a.meetingsWorld()
 	if w == nil {
 		return BackgroundView{KeepScheduling: config.DefaultKeepScheduling, Source: meetings.SourceDefault}, errNoMeetings
 	}
 	if err := w.meetings.SetKeepScheduling(on); err != nil {
-		return w.backgroundView(), plainError(err)
+		return a.backgroundView(w), plainError(err)
 	}
-	v := w.backgroundView()
+	a.syncLoginEntry(w, true, on)
+	v := a.backgroundView(w)
 	a.runtime().Emit(EventBackgroundChanged, v)
 	return v, nil
-}
-
-// backgroundView is the person's choice when they made one, else the
-// admin's setting, else the default (on). Nothing runs in the background
-// yet: the helper and its autostart entry come with issue 14.
-func (w *world) backgroundView() BackgroundView {
-	v := BackgroundView{KeepScheduling: w.resolved.KeepScheduling, Source: meetings.SourceDefault}
-	if w.resolved.KeepSchedulingSet {
-		v.Source = meetings.SourceAdmin
-	}
-	prefs, err := w.prefs.Load()
-	if err != nil {
-		// A damaged file was set aside, as the Service does: nobody chose.
-		if p := problem.From(err); p.Code != store.CodeCorrupt {
-			v.Problem = p
-		}
-		return v
-	}
-	if prefs.KeepScheduling != nil {
-		v.KeepScheduling, v.Source = *prefs.KeepScheduling, meetings.SourcePerson
-	}
-	return v
 }

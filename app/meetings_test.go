@@ -2,6 +2,7 @@ package app
 
 import (
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -424,5 +425,39 @@ func TestWindowFocusedSyncsTheMeetings(t *testing.T) {
 	}
 	if n := lists(); n != before+1 {
 		t.Fatalf("a second focus listed again (%d lists in all, view syncing %t)", n-before, v.Syncing)
+	}
+}
+
+// A 429 the Recall client retries past still slows the whole process down:
+// the key's limits are shared by the fleet, so the app's client tells the
+// process's budget of every 429 as it arrives.
+func TestEvery429ReachesTheBudget(t *testing.T) {
+	checkNoLeaks(t)
+	var ahead atomic.Int64 // how far the meetings clock runs ahead
+	prev := meetingsNow
+	meetingsNow = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	t.Cleanup(func() { meetingsNow = prev })
+	svc := startDemo(t)
+	a, _ := configuredApp(t, svc)
+	st, _ := a.Connect()
+	browseSignIn(t, st)
+	waitForCalendarStatus(t, a, "connected")
+	waitForMeetings(t, a, "the first sync", func(v meetings.View) bool { return v.Phase == meetings.PhaseReady })
+	budget := a.current().base.budget
+	base := budget.SyncInterval()
+
+	svc.Recall.Faults().Add(recallapi.Fault{Method: http.MethodGet, Path: "/api/v2/calendar-events/", Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	// Past the limit on "Check for changes", well within the hour a
+	// widening lasts.
+	ahead.Store(int64(2 * time.Minute))
+	v, err := a.SyncMeetings()
+	if err != nil || v.SyncProblem != nil {
+		t.Fatalf("the sync should have gone through after the retry: %+v %v", v.SyncProblem, err)
+	}
+	if svc.Recall.Faults().Pending() != 0 {
+		t.Fatal("the 429 was never served")
+	}
+	if got := budget.SyncInterval(); got != 2*base {
+		t.Fatalf("after a 429 the client retried past, the sync interval is %v, want %v doubled", got, base)
 	}
 }

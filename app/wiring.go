@@ -21,6 +21,7 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/msauth"
 	"github.com/outlookconnect/outlook-connect/app/problem"
 	"github.com/outlookconnect/outlook-connect/app/recall"
+	"github.com/outlookconnect/outlook-connect/app/schedlock"
 	"github.com/outlookconnect/outlook-connect/app/store"
 	"github.com/outlookconnect/outlook-connect/app/vault"
 )
@@ -38,6 +39,10 @@ type base struct {
 	// budget is the process's one meetings budget: every world shares it,
 	// so a 429 Recall sent is remembered across a rewiring.
 	budget *meetings.Budget
+	// locker decides which process of the config folder runs the meeting
+	// scheduler: a window or the background helper (issue 14). Nil when
+	// the config folder is unknown (startProblem says why).
+	locker *schedlock.Locker
 	// startProblem is an environment or keychain problem found at start;
 	// it outlives every reload.
 	startProblem *problem.Problem
@@ -53,17 +58,34 @@ type world struct {
 	meetings *meetings.Service
 	prefs    meetings.PrefsStore // the person's choices, read for GetBackground
 	follow   *follower           // keeps meetings in step with connect
+	// scheduler is the window's claim on the config folder's scheduler
+	// lock; nil for the background helper, which builds a world only while
+	// it holds the lock.
+	scheduler *windowScheduler
+	// left receives the connection's phase when it is neither connected
+	// nor disconnecting (background helper only: it then stops).
+	left chan connect.Phase
+	// loginPhase is the connection phase the start-at-login entry was last
+	// made to match (window only; guarded by App.login.mu).
+	loginPhase connect.Phase
 	// closed is set first thing in close, so nothing the world does while
 	// it winds down reaches the UI (a rewiring's new world speaks next).
 	closed atomic.Bool
 }
 
-// schedulerMode says whether this window runs the meetings scheduler
+// schedulerMode says whether this process runs the meetings scheduler
 // (Active) or only shows what another process schedules (Passive). It is
-// the one place that decides: issue 14 asks the scheduler lock here, so
-// that exactly one process per config folder calls Recall. Until then the
-// window always schedules.
-func (w *world) schedulerMode() meetings.Mode { return meetings.Active }
+// the one place that decides, so that exactly one process per config
+// folder calls Recall (issue 14): a window schedules once it holds the
+// scheduler lock, and shows the background helper's cache until then; the
+// helper builds its world only while it holds the lock. Demo mode talks to
+// fakes in this process and keeps files of its own, so it always schedules.
+func (w *world) schedulerMode() meetings.Mode {
+	if w.resolved.Demo || w.scheduler == nil || w.scheduler.holds() {
+		return meetings.Active
+	}
+	return meetings.Passive
+}
 
 // close stops the world's services and waits for their goroutines: the
 // connection first (no state reaches the follower after it), then the
@@ -73,6 +95,9 @@ func (w *world) close() {
 		return
 	}
 	w.closed.Store(true)
+	if w.scheduler != nil {
+		w.scheduler.unwatch(w)
+	}
 	if w.connect != nil {
 		w.connect.Close()
 	}
@@ -95,23 +120,48 @@ func (a *App) start(ctx context.Context) {
 	defer close(a.ready)
 	a.lifeCtx = ctx
 	b := a.newBase()
+	// Before any goroutine that reads it starts; it never changes after.
+	a.mu.Lock()
+	a.base = b
+	a.mu.Unlock()
+	if b.locker != nil {
+		a.sched = newWindowScheduler(b.locker, b.logger, a.emitBackground)
+	}
 	w, p := a.newWorld(ctx, b)
 	a.mu.Lock()
-	a.base, a.world, a.setupProblem = b, w, p
+	a.world, a.setupProblem = w, p
 	a.mu.Unlock()
 	b.logger.Info("app.started", "version", a.opts.Version, "demo", w != nil && w.resolved.Demo)
 }
 
+// stop winds the window down: the meetings stop before the scheduler lock
+// is released, so the background helper never syncs alongside them; then,
+// when the person wants scheduling to go on, the helper is started.
 func (a *App) stop() {
 	select {
 	case <-a.ready:
 	case <-time.After(5 * time.Second):
 		return // start-up is stuck (keychain prompt); exit anyway
 	}
+	// No rewiring may build a world behind our back.
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	if a.sched != nil {
+		a.sched.stopAsking()
+	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.world.close()
+	w := a.world
 	a.world = nil
+	a.mu.Unlock()
+	handOver := a.helperAfterClose(w)
+	w.close()
+	a.bgWG.Wait() // start-at-login changes under way
+	if a.sched != nil {
+		a.sched.release()
+	}
+	if handOver {
+		a.startHelper()
+	}
 	if a.base != nil {
 		a.base.logger.Info("app.stopped")
 		_ = a.base.logCloser.Close()
@@ -142,7 +192,12 @@ func (a *App) reload() {
 	}
 	if w != nil && w.meetings != nil {
 		// The admin's "keep scheduling" default may have changed.
-		rt.Emit(EventBackgroundChanged, w.backgroundView())
+		a.bgWG.Add(1)
+		go func() {
+			defer a.bgWG.Done()
+			a.syncLoginEntry(w, true, false)
+			a.emitBackground(w)
+		}()
 	}
 }
 
@@ -162,7 +217,13 @@ func (a *App) newBase() *base {
 	var guard *logging.Guard
 	var closer io.Closer
 	if basics.LogsDir != "" {
-		logger, guard, closer, err = logging.Setup(logging.Options{Dir: basics.LogsDir, Level: basics.LogLevel})
+		// The window and the background helper often run at once: each
+		// writes a file of its own.
+		name := logging.FileName
+		if a.role == roleBackground {
+			name = logging.BackgroundFileName
+		}
+		logger, guard, closer, err = logging.Setup(logging.Options{Dir: basics.LogsDir, FileName: name, Level: basics.LogLevel})
 	}
 	if logger == nil {
 		// Logging must never stop the app; fall back to stderr, still guarded.
@@ -190,6 +251,13 @@ func (a *App) newBase() *base {
 		Recall:    recallProber{version: a.opts.Version},
 	})
 	b.budget = meetings.NewBudget(config.DefaultExpectedInstalls)
+	if b.configDir != "" {
+		if l, err := schedlock.New(schedlock.Options{Dir: b.configDir}); err == nil {
+			b.locker = l
+		} else if b.startProblem == nil {
+			b.startProblem = problem.From(err)
+		}
+	}
 	return b
 }
 
@@ -199,6 +267,8 @@ func (nopCloser) Close() error { return nil }
 
 // newWorld resolves the configuration and builds the use cases. When the
 // configuration cannot be used it returns no world and the problem to show.
+// A window that is configured (not in demo mode) asks for the scheduler
+// lock first, so its meetings usually start Active.
 func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) {
 	if b.startProblem != nil {
 		return nil, b.startProblem
@@ -209,11 +279,26 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		b.logger.Warn("config.unusable", "code", p.Code)
 		return nil, p
 	}
-	w := &world{resolved: resolved}
+	if !resolved.Demo && a.sched != nil {
+		a.sched.start()
+	}
+	return a.buildWorld(ctx, b, resolved)
+}
+
+// Files in the config folder (contracts.md); demo mode keeps its own.
+const (
+	connectionFileName = "connection.json"
+	meetingsFileName   = "meetings.json"
+	prefsFileName      = "preferences.json"
+)
+
+// buildWorld builds the use cases for a resolved configuration.
+func (a *App) buildWorld(ctx context.Context, b *base, resolved config.Resolved) (*world, *problem.Problem) {
+	w := &world{resolved: resolved, left: make(chan connect.Phase, 1)}
 
 	clientID, clientSecret := resolved.ClientID, resolved.ClientSecret.Reveal()
 	authority, recallURL, apiKey := resolved.Authority, resolved.RecallBaseURL, resolved.RecallAPIKey.Reveal()
-	connectionFile, meetingsFile, prefsFile := "connection.json", "meetings.json", "preferences.json"
+	connectionFile, meetingsFile, prefsFile := connectionFileName, meetingsFileName, prefsFileName
 	secrets := b.vault
 	if resolved.Demo {
 		svc, err := demo.Start(demo.Options{RedirectHost: resolved.RedirectHost})
@@ -243,13 +328,23 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 	b.guard.Register(clientSecret)
 	b.guard.Register(apiKey)
 
-	rc, err := recall.New(recall.Config{BaseURL: recallURL, APIKey: apiKey, Version: a.opts.Version})
+	rc, err := recall.New(recall.Config{
+		BaseURL: recallURL, APIKey: apiKey, Version: a.opts.Version,
+		// Every 429 slows the whole process down at once, also one the
+		// client then retries past: the key's limits are the fleet's.
+		OnRateLimited: b.budget.RateLimited,
+	})
 	if err != nil {
 		w.close()
 		return nil, problem.From(err)
 	}
 	b.budget.SetExpectedInstalls(resolved.ExpectedInstalls)
 	w.prefs = meetings.NewFilePrefs(filepath.Join(b.configDir, prefsFile))
+	runner, spread, statusSpread := meetings.ByWindow, time.Duration(0), time.Duration(0)
+	if a.role == roleBackground {
+		runner = meetings.ByBackground
+		spread, statusSpread = backgroundStartSpread(b.budget)
+	}
 	ms, err := meetings.New(meetings.Options{
 		Source:              rc,
 		Cache:               meetings.NewFileCache(filepath.Join(b.configDir, meetingsFile)),
@@ -260,16 +355,25 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		DefaultAcceptedOnly: resolved.DefaultAcceptedOnly,
 		InternalDomains:     resolved.InternalDomains,
 		Budget:              b.budget,
-		Runner:              meetings.ByWindow,
+		Runner:              runner,
+		StartSpread:         spread,
 		Logger:              b.logger,
 		Now:                 meetingsNow,
+		Jitter:              meetingsJitter,
 	})
 	if err != nil {
 		w.close()
 		return nil, problem.From(err)
 	}
 	w.meetings = ms
-	w.follow = newFollower(ctx, ms, w.schedulerMode, b.logger)
+	if a.role == roleWindow && a.sched != nil {
+		w.scheduler = a.sched
+	}
+	w.follow = newFollower(ctx, ms, w.schedulerMode, func() { a.emitBackground(w) }, b.logger)
+	if w.scheduler != nil {
+		// Before the connection starts, so no change of scheduler is missed.
+		w.scheduler.watch(w)
+	}
 	svc, err := connect.New(connect.Options{
 		Auth: signIn{cfg: msauth.Config{
 			ClientID:     clientID,
@@ -293,10 +397,11 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 		},
 		Store:    connectionStore{path: filepath.Join(b.configDir, connectionFile)},
 		Browser:  browser.New(b.browser),
-		Notifier: notifier{app: a, follow: w.follow},
+		Notifier: notifier{app: a, world: w},
 		Logger:   b.logger,
 		// Every install on the Recall key shares Retrieve Calendar's limit.
 		StatusPollInterval: b.budget.StatusPollInterval(),
+		StartSpread:        statusSpread,
 	})
 	if err != nil {
 		w.close()
@@ -310,6 +415,11 @@ func (a *App) newWorld(ctx context.Context, b *base) (*world, *problem.Problem) 
 // meetingsNow is the meetings Services' clock: a variable so that a test
 // can step past their rate limits without waiting.
 var meetingsNow = time.Now
+
+// meetingsJitter is the meetings Services' randomness (nil: theirs): a
+// variable so that a test can see the background helper's start spread and
+// skip it.
+var meetingsJitter func(time.Duration) time.Duration
 
 // demoControlFileEnv names a file the app writes the demo control API's
 // address to. Only the end-to-end tests set it: they drive the real app in

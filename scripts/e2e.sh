@@ -10,8 +10,11 @@ shift
 cd "$root"
 
 (cd frontend && npm run build >/dev/null)
-# Outside build/bin, which packaging empties.
-bindir="$(mktemp -d)"
+# Outside build/bin, which packaging empties, and outside the temporary
+# folders: the app refuses to write a start-at-login entry (issue 14) for a
+# program there, which would be gone after a restart.
+mkdir -p "$root/.tools"
+bindir="$(mktemp -d "$root/.tools/e2e-bin.XXXXXX")"
 trap 'rm -rf "$bindir"' EXIT
 go build -tags dev,webkit2_41 -gcflags "all=-N -l" -o "$bindir/outlook-connect-dev" .
 # Helpers of the Setup test: fakes to configure the app against, and age.

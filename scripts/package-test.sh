@@ -410,9 +410,11 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   check "the Wails WebView2 macro (which ignores failures) is not used" bash -c "! grep -q 'wails.webview2runtime' '$NSI'"
   check "a downgrade is refused (exit 3) unless /ALLOWDOWNGRADE" bash -c \
     "sed -n '/^Function .onInit/,/^FunctionEnd/p' '$NSI' | grep -q '/ALLOWDOWNGRADE' && sed -n '/^Function .onInit/,/^FunctionEnd/p' '$NSI' | grep -q 'SetErrorLevel 3'"
-  check "the uninstaller deletes the HKCU Run value \"$PRODUCT_NAME\" and stops this session's copies" bash -c "
+  check "the uninstaller deletes the HKCU Run value \"$PRODUCT_NAME\" (and its StartupApproved flag) and stops this session's copies" bash -c "
     sed -n '/^Section \"uninstall\"/,/^SectionEnd/p' '$NSI' >'$WORK/unsec.nsi'
     grep -q 'DeleteRegValue HKCU \"\${RUN_KEY}\" \"\${RUN_VALUE_NAME}\"' '$WORK/unsec.nsi' &&
+    grep -q 'DeleteRegValue HKCU \"\${STARTUP_APPROVED_KEY}\" \"\${RUN_VALUE_NAME}\"' '$WORK/unsec.nsi' &&
+    grep -qx '!define STARTUP_APPROVED_KEY \"Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Explorer\\\\StartupApproved\\\\Run\"' '$NSI' &&
     grep -qx '!define RUN_VALUE_NAME      \"$PRODUCT_NAME\"' '$NSI' &&
     grep -qx '!define RUN_KEY             \"Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run\"' '$NSI' &&
     [ \"\$(grep -n 'oc.stopApp' '$WORK/unsec.nsi' | head -1 | cut -d: -f1)\" -lt \"\$(grep -n 'Delete \"\$INSTDIR' '$WORK/unsec.nsi' | head -1 | cut -d: -f1)\" ]"

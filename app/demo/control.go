@@ -43,6 +43,9 @@ import (
 //	                                 as generated (no scripted move or cancellation); pending
 //	                                 scripted changes are dropped
 //	POST /recall/events/apply-scripted  make the pending scripted changes now: {"applied": n}
+//	POST /recall/events              {"calendarId","title","start","end","meetingUrl","organizer",
+//	                                  "attendees":[…],"response"}: a new invitation arrives in a
+//	                                 connected calendar (times RFC 3339): {"id": …}
 type Control struct {
 	srv *http.Server
 	url string
@@ -174,6 +177,31 @@ func (s *Services) StartControl() (*Control, error) {
 	})
 	mux.HandleFunc("POST /recall/events/apply-scripted", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]int{"applied": s.Recall.ApplyScriptedChanges()})
+	})
+	mux.HandleFunc("POST /recall/events", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			CalendarID string    `json:"calendarId"`
+			Title      string    `json:"title"`
+			Start      time.Time `json:"start"`
+			End        time.Time `json:"end"`
+			MeetingURL string    `json:"meetingUrl"`
+			Organizer  string    `json:"organizer"`
+			Attendees  []string  `json:"attendees"`
+			Response   string    `json:"response"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		id, err := s.Recall.AddEvent(in.CalendarID, recallapi.NewEvent{
+			Title: in.Title, Start: in.Start, End: in.End, MeetingURL: in.MeetingURL,
+			Organizer: in.Organizer, Attendees: in.Attendees, Response: in.Response,
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		writeJSON(w, map[string]string{"id": id})
 	})
 	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, _ *http.Request) {
 		s.Identity.Faults().Reset()

@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outlookconnect/outlook-connect/app/demo/identity"
 	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
@@ -128,5 +130,60 @@ func TestControlForMeetingsTests(t *testing.T) {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(&applied); err != nil || applied.Applied != 0 {
 		t.Fatalf("a static diary had %d scripted changes (%v)", applied.Applied, err)
+	}
+}
+
+// The control endpoint issue 14's end-to-end test uses: a new invitation
+// arrives while only the background helper runs. The fake's own checks
+// apply (a connected calendar, a meeting link, an end after the start).
+func TestControlAddsAnEvent(t *testing.T) {
+	t.Parallel()
+	svc, c := startControl(t)
+	body := `{"platform":"microsoft_outlook","oauth_client_id":"` + svc.ClientID + `","oauth_client_secret":"` + svc.ClientSecret + `","oauth_refresh_token":"rt","oauth_email":"pat@contoso.example"}`
+	if res := recallCall(t, svc, http.MethodPost, "/api/v2/calendars/", []byte(body)); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	cal := svc.Recall.Calendars()[0].ID
+	svc.Recall.SetCalendarStatus(cal, "connected", nil)
+
+	start := time.Now().Add(3 * time.Hour).Truncate(time.Minute).UTC()
+	in := map[string]any{
+		"calendarId": cal, "title": "Added while closed", "start": start, "end": start.Add(30 * time.Minute),
+		"meetingUrl": "https://teams.microsoft.com/l/meetup-join/added", "organizer": "lee@fabrikam.example",
+		"attendees": []string{"pat@contoso.example"}, "response": "accepted",
+	}
+	b, _ := json.Marshal(in)
+	res, err := http.Post(c.URL()+"/recall/events", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ ID string }
+	err = json.NewDecoder(res.Body).Decode(&out)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || err != nil || out.ID == "" {
+		t.Fatalf("add: %d %+v %v", res.StatusCode, out, err)
+	}
+	var events []recallapi.EventPeople
+	getJSON(t, c.URL()+"/recall/events?calendar_id="+cal, &events)
+	var got *recallapi.EventPeople
+	for i := range events {
+		if events[i].ID == out.ID {
+			got = &events[i]
+		}
+	}
+	if got == nil || got.Title != "Added while closed" || !got.Start.Equal(start) || got.MeetingURL != in["meetingUrl"] ||
+		got.Organizer != "lee@fabrikam.example" || got.Response != "accepted" {
+		t.Fatalf("the added event: %+v", got)
+	}
+
+	for name, bad := range map[string]map[string]any{
+		"unknown calendar": {"calendarId": "nope", "title": "x", "start": start, "end": start.Add(time.Hour)},
+		"ends first":       {"calendarId": cal, "title": "x", "start": start, "end": start.Add(-time.Hour)},
+		"not a link":       {"calendarId": cal, "title": "x", "start": start, "end": start.Add(time.Hour), "meetingUrl": "http://x"},
+		"unknown field":    {"calendarId": cal, "start": start, "end": start.Add(time.Hour), "colour": "red"},
+	} {
+		if res := post(t, c.URL()+"/recall/events", bad); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, res.StatusCode)
+		}
 	}
 }

@@ -16,9 +16,14 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
-// FileName is the active log file in the logs folder; rotated files sit
-// next to it with a timestamp in their names.
+// FileName is the window's active log file in the logs folder; rotated
+// files sit next to it with a timestamp in their names.
 const FileName = "outlook-connect.log"
+
+// BackgroundFileName is the background helper's log (issue 14). Each
+// process writes a file of its own: two lumberjack loggers rotating one
+// file would rename it under each other and lose lines.
+const BackgroundFileName = "background.log"
 
 const (
 	defaultMaxSizeMB  = 5
@@ -29,6 +34,9 @@ const (
 type Options struct {
 	// Dir is the logs folder (<config dir>/logs). Created 0700.
 	Dir string
+	// FileName is the log file's name in Dir; FileName when empty. It must
+	// be a plain name, and no two processes may share one.
+	FileName string
 	// Level is the minimum level written; info when nil.
 	Level slog.Leveler
 	// Stderr also writes human-readable lines to StderrWriter (for
@@ -54,7 +62,14 @@ func Setup(opts Options) (*slog.Logger, *Guard, io.Closer, error) {
 	if err := os.Chmod(opts.Dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("logging: protect logs folder: %w", err)
 	}
-	path := filepath.Join(opts.Dir, FileName)
+	name := opts.FileName
+	if name == "" {
+		name = FileName
+	}
+	if name != filepath.Base(name) || name == "." || name == ".." {
+		return nil, nil, nil, fmt.Errorf("logging: %q is not a file name", name)
+	}
+	path := filepath.Join(opts.Dir, name)
 	// Create the file 0600 ourselves: lumberjack keeps an existing file's
 	// mode when it rotates, so every later file stays private too.
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

@@ -237,3 +237,43 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// TestFileNameKeepsProcessesApart: the background helper writes its own
+// file next to the window's, private too, and a name that is a path is
+// refused rather than written somewhere else.
+func TestFileNameKeepsProcessesApart(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "logs")
+	window, _, wc, err := Setup(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	helper, _, hc, err := Setup(Options{Dir: dir, FileName: BackgroundFileName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	window.Info("from the window")
+	helper.Info("from the helper")
+	for _, c := range []interface{ Close() error }{wc, hc} {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{FileName: "from the window", BackgroundFileName: "from the helper"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), want) || strings.Count(string(data), "\n") != 1 {
+			t.Errorf("%s holds %q, want only %q", name, data, want)
+		}
+		if st, _ := os.Stat(filepath.Join(dir, name)); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v", name, st.Mode().Perm())
+		}
+	}
+	for _, bad := range []string{"../escape.log", "sub/x.log", ".."} {
+		if _, _, _, err := Setup(Options{Dir: dir, FileName: bad}); err == nil {
+			t.Errorf("FileName %q was accepted", bad)
+		}
+	}
+}

@@ -71,6 +71,21 @@ export class Control {
     return this.post('/recall/events/static', { on });
   }
   /** Makes the pending scripted diary changes (one meeting moves, one is cancelled) now. */
+  /** A new invitation arrives in a connected calendar; returns its event id. */
+  async addEvent(event: {
+    calendarId: string;
+    title: string;
+    start: string;
+    end: string;
+    meetingUrl?: string;
+    organizer?: string;
+    attendees?: string[];
+    response?: string;
+  }): Promise<string> {
+    const res = await fetch(this.url + '/recall/events', { method: 'POST', body: JSON.stringify(event) });
+    if (!res.ok) throw new Error(`control /recall/events: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: string }).id;
+  }
   async applyScriptedChanges(): Promise<number> {
     const res = await fetch(this.url + '/recall/events/apply-scripted', { method: 'POST' });
     if (!res.ok) throw new Error(`control apply-scripted: ${res.status} ${await res.text()}`);
@@ -113,6 +128,10 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** Whether the demo control API must come up (false when the app cannot reach demo mode). */
   expectControl?: boolean;
+  /** The folder of an earlier launch, to start the app again on its settings and home folder. */
+  dir?: string;
+  /** The keychain namespace of an earlier launch (RunningApp.configuredKeyringService). */
+  keyringService?: string;
 }
 
 /**
@@ -261,14 +280,14 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 
 export async function launchApp(page: Page, opts: AppOptions = {}): Promise<RunningApp> {
   if (!appBinary) throw new Error('E2E_APP_BIN is not set: run the suite with scripts/e2e.sh');
-  const dir = mkdtempSync(join(tmpdir(), 'oc-e2e-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'oc-e2e-'));
   const configDir = join(dir, 'config');
   const urlFile = join(dir, 'urls.txt');
   const logFile = join(dir, 'app.log');
   const controlFile = join(dir, 'control.json');
   const port = await freePort();
   // The test names the keychain namespace; the app is told, not asked.
-  const service = `Outlook Connect e2e ${process.pid}-${port}`;
+  const service = opts.keyringService ?? `Outlook Connect e2e ${process.pid}-${port}`;
   const log = openSync(logFile, 'a');
   const proc = spawn(appBinary, ['-assetdir', assetDir, '-devserver', `127.0.0.1:${port}`], {
     env: {
@@ -277,6 +296,9 @@ export async function launchApp(page: Page, opts: AppOptions = {}): Promise<Runn
       OUTLOOK_CONNECT_KEYRING_SERVICE: service,
       OUTLOOK_CONNECT_LOG_LEVEL: 'debug',
       OUTLOOK_CONNECT_DEMO_CONTROL_FILE: controlFile,
+      // Start-at-login entries (issue 14) go to a home folder of the test's own.
+      HOME: join(dir, 'home'),
+      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
       BROWSER: `${join(here, 'record-url.sh')} %s`,
       E2E_URL_FILE: urlFile,
       ...opts.env,
@@ -349,11 +371,54 @@ export async function startDemoServices(args: string[] = []): Promise<DemoServic
   };
 }
 
+/** The start-at-login entry a launch in dir writes (app/autostart's XDG file). */
+export function autostartFile(dir: string): string {
+  return join(dir, 'home', '.config', 'autostart', 'outlook-connect-background.desktop');
+}
+
+/** Who a lock file of the config folder names (app/schedlock), if that process is alive. */
+export function lockHolder(configDir: string, name: 'scheduler.lock' | 'background.lock'): { role: string; pid: number } | undefined {
+  const path = join(configDir, name);
+  if (!existsSync(path)) return undefined;
+  let info: { role?: string; pid?: number };
+  try {
+    info = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined; // empty: nobody holds it
+  }
+  if (!info.role || !info.pid) return undefined;
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return { role: info.role, pid: info.pid };
+}
+
+/** Stops a background helper of the config folder (it is detached, not our child): SIGTERM, then SIGKILL. */
+export async function stopHelper(configDir: string): Promise<void> {
+  const helper = lockHolder(configDir, 'background.lock');
+  if (!helper) return;
+  const alive = () => {
+    try {
+      process.kill(helper.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(helper.pid, 'SIGTERM');
+  for (let i = 0; i < 80 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) process.kill(helper.pid, 'SIGKILL');
+}
+
 export const test = base.extend<{ app: RunningApp }>({
   app: async ({ page }, use, testInfo) => {
     const app = await launchApp(page);
     await use(app);
     await app.stop();
+    // Only a test that asks for one starts a helper; never leave one running.
+    await stopHelper(app.configDir);
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('app.log', { path: app.logFile, contentType: 'text/plain' });
     }
@@ -361,6 +426,32 @@ export const test = base.extend<{ app: RunningApp }>({
 });
 
 export { expect };
+
+/** A setup file for the fakes of demo-services, as IT would hand it out. */
+export function setupFile(svc: { client_id: string; microsoft_url: string; recall_url: string; recall_api_key: string }, secret: string) {
+  return JSON.stringify({
+    format: 'outlook-connect-setup',
+    version: 1,
+    microsoft: { clientId: svc.client_id, clientSecret: secret, authority: svc.microsoft_url, redirectHost: 'localhost' },
+    recall: { baseUrl: svc.recall_url, apiKey: svc.recall_api_key },
+  });
+}
+
+export async function importSetup(app: RunningApp, contents: string, shot?: string) {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Setup', exact: true })).toBeVisible();
+  await page.locator('input[type=file]').setInputFiles({
+    name: 'outlook-connect-setup.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(contents),
+  });
+  await expect(page.getByText('Setup file imported. Outlook Connect now uses these settings.').first()).toBeVisible({
+    timeout: 30_000,
+  });
+  if (shot) await app.shot(shot);
+  await page.getByRole('button', { name: 'Back' }).click();
+}
 
 /** Connects through the demo sign-in page and waits for the Connected screen. */
 export async function connectThroughDemo(app: RunningApp): Promise<Page> {

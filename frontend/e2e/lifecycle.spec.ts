@@ -6,7 +6,9 @@ import {
   connectThroughDemo,
   demoTokenUser,
   dismissRulePromptIfShown,
+  importSetup,
   launchApp,
+  setupFile,
   startDemoServices,
   type RunningApp,
 } from './harness';
@@ -73,32 +75,6 @@ test('Finish connecting after a lost create answer makes exactly one calendar', 
   // Connected: the sign-in is no longer kept on this computer.
   await expect.poll(() => app.keychainCount()).toBe(0);
 });
-
-/** A setup file for the fakes of demo-services, as IT would hand it out. */
-function setupFile(svc: { client_id: string; microsoft_url: string; recall_url: string; recall_api_key: string }, secret: string) {
-  return JSON.stringify({
-    format: 'outlook-connect-setup',
-    version: 1,
-    microsoft: { clientId: svc.client_id, clientSecret: secret, authority: svc.microsoft_url, redirectHost: 'localhost' },
-    recall: { baseUrl: svc.recall_url, apiKey: svc.recall_api_key },
-  });
-}
-
-async function importSetup(app: RunningApp, contents: string, shot?: string) {
-  const { page } = app;
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await expect(page.getByRole('heading', { name: 'Setup', exact: true })).toBeVisible();
-  await page.locator('input[type=file]').setInputFiles({
-    name: 'outlook-connect-setup.json',
-    mimeType: 'application/json',
-    buffer: Buffer.from(contents),
-  });
-  await expect(page.getByText('Setup file imported. Outlook Connect now uses these settings.').first()).toBeVisible({
-    timeout: 30_000,
-  });
-  if (shot) await app.shot(shot);
-  await page.getByRole('button', { name: 'Back' }).click();
-}
 
 function fingerprint(secret: string): string {
   return createHash('sha256').update(secret).digest('hex').slice(0, 16);

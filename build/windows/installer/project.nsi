@@ -45,6 +45,9 @@ Unicode true
 ## "Start at login" entry the app writes for its --background helper (issue 14).
 !define RUN_KEY             "Software\Microsoft\Windows\CurrentVersion\Run"
 !define RUN_VALUE_NAME      "Outlook Connect"
+## Where Task Manager's Startup tab records that the person switched that entry off (a value of
+## the same name); removed with it so nothing of the entry is left behind.
+!define STARTUP_APPROVED_KEY "Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 ## Where the install folder is remembered for upgrades (InstallDirRegKey reads it before
 ## .onInit, in the 32-bit registry view, so it is written in that view too).
 !define OC_DIR_KEY          "Software\Outlook Connect"
@@ -293,6 +296,7 @@ Section "uninstall"
     # a shared PC point at a file that is gone and Windows skips them; the app removes its own
     # when it is switched off.
     DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE_NAME}"
+    DeleteRegValue HKCU "${STARTUP_APPROVED_KEY}" "${RUN_VALUE_NAME}"
 
     # Only what the installer put there: never RMDir /r $INSTDIR, which would wipe a folder the
     # user picked (e.g. "C:\Program Files") with everything in it.

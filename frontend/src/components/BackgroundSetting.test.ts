@@ -23,7 +23,7 @@ describe('Keep scheduling when Outlook Connect is closed', () => {
     show();
     const sw = screen.getByRole('switch', { name: 'Keep scheduling when Outlook Connect is closed' });
     expect(sw).toHaveAttribute('aria-checked', 'true');
-    expect(sw).toHaveAccessibleDescription(/starts quietly when you sign in/);
+    expect(sw).toHaveAccessibleDescription(/keeps checking your calendar .* while the computer is off or asleep/);
   });
 
   it('flipping it calls SetKeepScheduling with the new value', async () => {
@@ -60,12 +60,27 @@ describe('Keep scheduling when Outlook Connect is closed', () => {
     await rerender({ view: backgroundView({ lastRunAt: yesterday }), now });
     expect(screen.getByText(/While closed/)).toHaveTextContent(`checked your meetings on ${absoluteTime(yesterday, now)}.`);
     await rerender({ view: backgroundView({ running: true }), now });
-    expect(screen.getByText('It is running in the background now.')).toBeVisible();
+    expect(screen.getByText('It is waiting in the background and takes over when you close this window.')).toBeVisible();
   });
 
   it('says nothing when the helper never ran', () => {
     show();
     expect(screen.queryByText(/While closed/)).not.toBeInTheDocument();
+  });
+
+  it('shows Go’s note, not as an error, and no admin line when the system turned it off', () => {
+    const note = "Your computer's start-up settings have turned this off. Turn it on here to let Outlook Connect start when you sign in again.";
+    show({ keepScheduling: false, source: 'system', note });
+    expect(screen.getByRole('switch')).toHaveAttribute('aria-checked', 'false');
+    expect(screen.getByText(note)).toBeVisible();
+    expect(screen.queryByText("Your organisation's default")).not.toBeInTheDocument();
+    expect(screen.queryByRole('group')).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('says nothing more without a note', () => {
+    const { container } = show();
+    expect(container.querySelector('.note')).toBeNull();
   });
 
   it('shows an admin default, and Go’s problem', () => {

@@ -182,11 +182,15 @@ export const meetingProblems = {
     forAdmin: true,
   },
   autostart: {
-    code: 'background.autostart_failed',
-    title: "Outlook Connect couldn't set itself to start when you sign in",
-    message: 'The start-up entry could not be written, so meetings are only scheduled while this window is open.',
-    nextStep: 'Turn the switch off and on again. If that does not help, send the details to your IT team.',
-    details: [{ label: 'File', value: '/home/sam/.config/autostart/outlook-connect.desktop' }],
+    code: 'autostart.write_failed',
+    title: "Outlook Connect couldn't set itself to start at login",
+    message:
+      "Outlook Connect couldn't save the setting that starts it when you log in, so it won't keep scheduling after you close it.",
+    nextStep: 'Try the switch again. If it keeps happening, copy the details below and send them to your IT support.',
+    details: [
+      { label: 'Location', value: '/home/sam/.config/autostart/outlook-connect-background.desktop' },
+      { label: 'Error type', value: '*fs.PathError' },
+    ],
     retryable: true,
     forAdmin: false,
   },

@@ -274,7 +274,8 @@ export interface RuleResult {
 export interface BackgroundView {
   /** the "Keep scheduling when Outlook Connect is closed" switch */
   keepScheduling: boolean;
-  source: ChoiceSource;
+  /** system: the computer's start-up settings turned it off, so the switch shows off */
+  source: ChoiceSource | 'system';
   /** a background helper process is running now */
   running: boolean;
   /** RFC 3339, the last sync the background helper did */
@@ -283,4 +284,6 @@ export interface BackgroundView {
   botsScheduled?: number;
   /** e.g. the autostart entry could not be written */
   problem?: Problem;
+  /** a plain sentence on why the switch is as it is (demo mode, turned off in start-up settings); not an error */
+  note?: string;
 }

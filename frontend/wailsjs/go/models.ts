@@ -51,6 +51,7 @@ export namespace app {
 	    lastRunAt?: string;
 	    botsScheduled?: number;
 	    problem?: problem.Problem;
+	    note?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new BackgroundView(source);
@@ -64,6 +65,7 @@ export namespace app {
 	        this.lastRunAt = source["lastRunAt"];
 	        this.botsScheduled = source["botsScheduled"];
 	        this.problem = this.convertValues(source["problem"], problem.Problem);
+	        this.note = source["note"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
