@@ -51,6 +51,20 @@ type envelope struct {
 // the caller migrates. A file that cannot be decoded is moved to
 // path+".bad" (replacing an older one) and reported as store.corrupt.
 func ReadJSON(path string, schema int, v any) (found bool, err error) {
+	return readJSON(path, schema, v, moveAside)
+}
+
+// PeekJSON is ReadJSON for a reader that does not own the file (another
+// process may be its writer): a damaged file is reported as store.corrupt
+// but left where it is, for its owner to deal with.
+func PeekJSON(path string, schema int, v any) (found bool, err error) {
+	return readJSON(path, schema, v, func(path, reason string) *problem.Problem {
+		return corrupt(path, reason)
+	})
+}
+
+// readJSON decodes the file; damaged is how a damaged file is answered.
+func readJSON(path string, schema int, v any, damaged func(path, reason string) *problem.Problem) (found bool, err error) {
 	if schema < 1 {
 		return false, invalidValue(path, "schema must be 1 or more")
 	}
@@ -59,7 +73,7 @@ func ReadJSON(path string, schema int, v any) (found bool, err error) {
 		return false, nil
 	}
 	if errors.Is(err, errTooLarge) {
-		return true, moveAside(path, "the file is too large")
+		return true, damaged(path, "the file is too large")
 	}
 	if err != nil {
 		return false, unreadable(path, err)
@@ -68,21 +82,21 @@ func ReadJSON(path string, schema int, v any) (found bool, err error) {
 	var env envelope
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&env); err != nil {
-		return true, moveAside(path, "the file is not valid JSON")
+		return true, damaged(path, "the file is not valid JSON")
 	}
 	if dec.More() {
-		return true, moveAside(path, "the file has extra content after the JSON")
+		return true, damaged(path, "the file has extra content after the JSON")
 	}
 	switch {
 	case env.Schema < 1:
-		return true, moveAside(path, "the file has no schema version")
+		return true, damaged(path, "the file has no schema version")
 	case env.Schema > schema:
 		return true, newerSchema(path, env.Schema, schema)
 	case len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")):
-		return true, moveAside(path, "the file has no data")
+		return true, damaged(path, "the file has no data")
 	}
 	if err := json.Unmarshal(env.Data, v); err != nil {
-		return true, moveAside(path, "the data does not have the expected shape")
+		return true, damaged(path, "the data does not have the expected shape")
 	}
 	return true, nil
 }
@@ -226,18 +240,25 @@ func (f File[T]) Remove() error { return Remove(f.Path) }
 
 // moveAside renames a damaged file to path+".bad", replacing an older one,
 // and returns the store.corrupt problem naming both.
-func moveAside(path, reason string) *problem.Problem {
-	bad := path + BadSuffix
-	p := &problem.Problem{
+// corrupt reports a damaged file that is left where it is.
+func corrupt(path, reason string) *problem.Problem {
+	return &problem.Problem{
 		Code:     CodeCorrupt,
 		Title:    "A settings file was damaged",
-		Message:  "Outlook Connect found a damaged file in its settings folder and put it aside.",
-		NextStep: "Check your settings and connect again if asked. IT can look at the damaged copy named below.",
+		Message:  "Outlook Connect found a damaged file in its settings folder.",
+		NextStep: "Open Outlook Connect: it puts the damaged file aside and asks you to connect again if needed.",
 		Details: []problem.Detail{
 			{Label: "File", Value: path},
 			{Label: "Reason", Value: reason},
 		},
 	}
+}
+
+func moveAside(path, reason string) *problem.Problem {
+	bad := path + BadSuffix
+	p := corrupt(path, reason)
+	p.Message = "Outlook Connect found a damaged file in its settings folder and put it aside."
+	p.NextStep = "Check your settings and connect again if asked. IT can look at the damaged copy named below."
 	if err := os.Rename(path, bad); err != nil {
 		p.Cause = err
 		p.Message = "Outlook Connect found a damaged file in its settings folder and could not put it aside."

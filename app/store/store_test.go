@@ -169,6 +169,43 @@ func TestCorruptFileIsMovedAsideAndNamed(t *testing.T) {
 	}
 }
 
+// PeekJSON reads like ReadJSON but leaves a damaged file to its owner.
+func TestPeekLeavesADamagedFileInPlace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "connection.json")
+	content := `{"schema":1,"data":{"count":"three"}}`
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var v settings
+	found, err := PeekJSON(path, 1, &v)
+	p := wantProblem(t, err, CodeCorrupt)
+	if !found {
+		t.Error("found=false for a file that exists")
+	}
+	if _, moved := p.Detail("Moved to"); moved {
+		t.Errorf("the peek says it moved the file: %+v", p.Details)
+	}
+	if kept, err := os.ReadFile(path); err != nil || string(kept) != content {
+		t.Fatalf("the peek touched the file: %v", err)
+	}
+	if _, err := os.Stat(path + ".bad"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the peek made a .bad copy: %v", err)
+	}
+
+	good := filepath.Join(dir, "settings.json")
+	if err := WriteJSON(good, 1, settings{Account: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := PeekJSON(good, 1, &v); !found || err != nil || v.Account != "a" {
+		t.Fatalf("peek of a good file: found=%v err=%v v=%+v", found, err, v)
+	}
+	if found, err := PeekJSON(filepath.Join(dir, "missing.json"), 1, &v); found || err != nil {
+		t.Fatalf("peek of a missing file: found=%v err=%v", found, err)
+	}
+}
+
 func TestOnlyTheNewestBadCopyIsKept(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
