@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/outlookconnect/outlook-connect/app/connect"
 	"github.com/outlookconnect/outlook-connect/app/meetings"
 	"github.com/outlookconnect/outlook-connect/app/schedlock"
+	"github.com/outlookconnect/outlook-connect/app/store"
 )
 
 // The background helper (issue 14): what "outlook-connect --background"
@@ -202,11 +202,23 @@ func (a *App) waitForScheduler(ctx context.Context, b *base) (*schedlock.Lease, 
 	return lease, err
 }
 
-// connectionSaved reports whether connection.json is there. A file that
-// cannot be checked counts as there: only a window's Disconnect removes it.
+// connectionSaved reports whether connection.json holds a connection (a
+// calendar, or one being registered). A file that cannot be read counts as
+// one: only a window's Disconnect removes it. A file that only keeps a
+// notice for the next window (the calendar was deleted in Recall) does not.
+//
+// It only peeks: the file belongs to whichever process runs the connection,
+// so a damaged one is left for that process to set aside.
 func connectionSaved(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, connectionFileName))
-	return !errors.Is(err, fs.ErrNotExist)
+	var saved connect.Saved
+	found, err := store.PeekJSON(filepath.Join(dir, connectionFileName), connectionSchema, &saved)
+	switch {
+	case err != nil:
+		return true
+	case !found:
+		return false
+	}
+	return saved.CalendarID != "" || saved.Pending
 }
 
 // scheduleWhileHolding builds the world from what is on disk now and runs

@@ -828,3 +828,42 @@ func TestClaimSurvivesAMomentaryProbe(t *testing.T) {
 		t.Fatalf("refused every time: ok %v, %v; want another helper", ok, err)
 	}
 }
+
+// What the waiting helper takes for "a connection to keep scheduling":
+// a calendar or a registration under way, not a file that only keeps a
+// notice for the next window, and never by moving a damaged file aside
+// (the file belongs to the window that runs the connection).
+func TestConnectionSavedIsAConnection(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, connectionFileName)
+	write := func(s connect.Saved) {
+		t.Helper()
+		if err := (connectionStore{path: path}).Save(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if connectionSaved(dir) {
+		t.Error("no file: taken for a connection")
+	}
+	write(connect.Saved{CalendarID: "00000000-0000-0000-0000-000000000001"})
+	if !connectionSaved(dir) {
+		t.Error("a connected calendar: not taken for a connection")
+	}
+	write(connect.Saved{Pending: true, Account: "a@contoso.example"})
+	if !connectionSaved(dir) {
+		t.Error("a registration under way: not taken for a connection")
+	}
+	write(connect.Saved{Notice: &problem.Problem{Code: "connect.calendar_removed"}})
+	if connectionSaved(dir) {
+		t.Error("a notice for the next window: taken for a connection")
+	}
+	if err := os.WriteFile(path, []byte("{damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !connectionSaved(dir) {
+		t.Error("a damaged file: not taken for a connection (only a Disconnect removes one)")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "{damaged" {
+		t.Errorf("the check touched the damaged file: %v", err)
+	}
+}

@@ -388,8 +388,9 @@ func TestNotFoundWithTheSameSettingsSaysDeleted(t *testing.T) {
 	if problemCode(st) != "connect.calendar_removed" || !strings.Contains(st.Problem.Title, "deleted in Recall") {
 		t.Fatalf("state = %s, want idle saying the calendar was deleted", describe(st))
 	}
-	if svc.State().Phase != PhaseIdle || h.store.current() != (Saved{}) {
-		t.Error("the deleted calendar was not forgotten")
+	// Nothing of the connection is kept: only the notice for a later start.
+	if cur := h.store.current(); svc.State().Phase != PhaseIdle || cur != (Saved{Notice: cur.Notice}) || cur.Notice != st.Problem {
+		t.Errorf("the deleted calendar was not forgotten: %+v", cur)
 	}
 }
 

@@ -3,6 +3,8 @@ package connect
 import (
 	"context"
 	"time"
+
+	"github.com/outlookconnect/outlook-connect/app/problem"
 )
 
 // The interfaces below are the seams of the use cases. Package app adapts
@@ -157,6 +159,11 @@ type Saved struct {
 	// once by itself, and never sooner than Recall asked.
 	LastProblem string    `json:"lastProblem,omitempty"`
 	RetryAt     time.Time `json:"retryAt,omitzero"`
+	// Notice is what to tell the person at the next start about a
+	// connection that was forgotten with nobody watching: the background
+	// helper found the calendar deleted in Recall. It is the only thing
+	// left of the connection and stays until dismissed or a new sign-in.
+	Notice *problem.Problem `json:"notice,omitempty"`
 }
 
 // StateStore persists Saved atomically.

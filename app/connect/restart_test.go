@@ -133,6 +133,46 @@ func TestRestartAfterCalendarDeletedElsewhere(t *testing.T) {
 	}
 }
 
+// The calendar was deleted in Recall while nobody watched (only the
+// background helper ran): the next window still says what happened, until
+// the person dismisses it, and nothing of the connection is kept.
+func TestCalendarRemovedWhileUnwatchedIsToldAtTheNextStart(t *testing.T) {
+	h := newHarness(t)
+	h.store.saved = Saved{Account: aliceEmail, CalendarID: "cal-5", LastStatus: statusConnected}
+	h.start(t)
+	h.notes.waitFor(t, "idle", phaseIs(PhaseIdle))
+	kept := h.store.current()
+	if kept.CalendarID != "" || kept.Account != "" || kept.Notice == nil || kept.Notice.Code != "connect.calendar_removed" {
+		t.Fatalf("saved after the removal: %+v, want only the notice", kept)
+	}
+
+	svc := h.restart(t)
+	st := svc.State()
+	if st.Phase != PhaseIdle || problemCode(st) != "connect.calendar_removed" {
+		t.Fatalf("the next start shows %s, want the Connect screen with connect.calendar_removed", describe(st))
+	}
+	if h.calendars.getCount() != 1 {
+		t.Errorf("Recall was asked %d times; the notice needs no call", h.calendars.getCount())
+	}
+	st = svc.DismissProblem()
+	if st.Problem != nil || h.store.current() != (Saved{}) {
+		t.Fatalf("after Dismiss: %s, saved %+v; want nothing left", describe(st), h.store.current())
+	}
+	if st := h.restart(t).State(); st.Problem != nil {
+		t.Fatalf("a dismissed notice came back: %s", describe(st))
+	}
+
+	// Connecting again also answers the notice, even if that sign-in is
+	// then cancelled.
+	h.store.saved = Saved{Notice: problemCalendarRemoved("cal-5")}
+	svc = h.restart(t)
+	svc.Connect(context.Background())
+	svc.CancelSignIn()
+	if kept := h.store.current(); kept.Notice != nil {
+		t.Fatalf("the notice outlived a new sign-in: %+v", kept)
+	}
+}
+
 // A background helper started at login reads the status within
 // StartSpread, not at once, so a fleet started together spreads its
 // Retrieve Calendar requests (issue 14).

@@ -289,7 +289,7 @@ func (s *Service) Start(ctx context.Context) {
 			refreshNow = !spread
 		default:
 			s.saved.Operation = ""
-			s.setStateLocked(State{Phase: PhaseIdle})
+			s.setStateLocked(State{Phase: PhaseIdle, Problem: saved.Notice})
 		}
 	}
 	phase := s.state.Phase
@@ -336,7 +336,15 @@ func (s *Service) DismissProblem() State {
 		s.statusProblem = nil
 		s.version++
 	}
+	// A notice saved for a later start has now been seen.
+	forget := s.saved.Notice != nil && s.operation == ""
+	if forget {
+		s.saved.Notice = nil
+	}
 	s.mu.Unlock()
+	if forget {
+		s.persist()
+	}
 	s.publish()
 	return s.State()
 }

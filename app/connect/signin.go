@@ -65,11 +65,17 @@ func (s *Service) beginSignIn(ctx context.Context, reconnect bool) State {
 	}
 	back := s.snapshotLocked()
 	back.Problem, back.Busy = nil, false
+	// A new sign-in answers a notice left for this start (see Saved.Notice).
+	seenNotice := s.saved.Notice != nil
+	s.saved.Notice = nil
 	run := &signInRun{back: back, reconnect: reconnect, started: s.opts.Now()}
 	if reconnect {
 		run.knownID, run.saved = s.saved.CalendarID, s.saved
 	}
 	s.mu.Unlock()
+	if seenNotice {
+		s.persist()
+	}
 
 	run.ctx, run.cancel = context.WithTimeout(s.life, s.opts.SignInTimeout)
 	// The caller's context bounds only the start of the sign-in; waiting

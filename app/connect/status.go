@@ -295,8 +295,15 @@ func (s *Service) forgetRemovedCalendar(ctx context.Context, epoch uint64, calen
 	// happened; forgetLocally logs it.
 	s.forgetLocally(ctx, saved)
 
+	// Kept until dismissed: when only the background helper ran, the next
+	// window is the first to tell the person.
+	p := problemCalendarRemoved(calendarID)
 	s.mu.Lock()
-	s.endOperationLocked(State{Phase: PhaseIdle, Problem: problemCalendarRemoved(calendarID)})
+	s.saved = Saved{Notice: p}
+	s.mu.Unlock()
+	s.persist()
+	s.mu.Lock()
+	s.endOperationLocked(State{Phase: PhaseIdle, Problem: p})
 	s.mu.Unlock()
 	s.publish()
 }

@@ -141,8 +141,8 @@ func TestCalendarDeletedInRecallDuringPoll(t *testing.T) {
 	if _, ok := h.secrets.token(aliceKey); ok {
 		t.Error("the token was kept for a calendar that no longer exists")
 	}
-	if cur := h.store.current(); cur != (Saved{}) {
-		t.Errorf("saved = %+v, want cleared", cur)
+	if cur := h.store.current(); cur != (Saved{Notice: st.Problem}) {
+		t.Errorf("saved = %+v, want cleared but for the notice of this problem", cur)
 	}
 }
 
