@@ -301,8 +301,9 @@ func (s *Service) Start(ctx context.Context, cal Calendar, mode Mode) View {
 		s.startLoopLocked(ctx)
 	}
 	s.version++
+	loaded := len(s.meets)
 	s.mu.Unlock()
-	s.log.Info("meetings.started", "calendar_id", cal.ID, "mode", mode.String(), "meetings", len(s.meets))
+	s.log.Info("meetings.started", "calendar_id", cal.ID, "mode", mode.String(), "meetings", loaded)
 	s.publish()
 	return s.View()
 }
