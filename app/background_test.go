@@ -671,7 +671,7 @@ func TestHelperExitsWhenThereIsNothingToDo(t *testing.T) {
 		if err := h.entry.Enable(); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, connectionFileName), []byte(`{"schema":1,"data":{}}`), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, connectionFileName), []byte(`{"schema":1,"data":{"calendarId":"00000000-0000-0000-0000-000000000001"}}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		env := configuredEnv(svc, dir, service)
