@@ -214,6 +214,9 @@ func TestImportSetupFile(t *testing.T) {
 
 // browserScript is a BROWSER command that appends each URL it is given to
 // a file and fails (exit 1) as many times as the count in failFile says.
+// It runs through /bin/sh rather than as an executable file: executing a
+// file just written while parallel tests fork can fail with "text file
+// busy" (golang/go#22315).
 func browserScript(t *testing.T) (browser, urls, failFile string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -223,10 +226,10 @@ func browserScript(t *testing.T) (browser, urls, failFile string) {
 		"n=$(cat '" + failFile + "' 2>/dev/null || echo 0)\n" +
 		"if [ \"$n\" -gt 0 ]; then echo $((n - 1)) >'" + failFile + "'; exit 1; fi\n" +
 		"echo \"$1\" >>'" + urls + "'\n"
-	if err := os.WriteFile(browser, []byte(script), 0o700); err != nil {
+	if err := os.WriteFile(browser, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return browser + " %s", urls, failFile
+	return "/bin/sh " + browser + " %s", urls, failFile
 }
 
 func readLines(t *testing.T, path string) []string {

@@ -15,17 +15,20 @@ import (
 const startURL = "http://localhost:51234/start"
 
 // recordingScript writes a shell script that records its arguments, one
-// per line, in a file, and exits with the given status.
-func recordingScript(t *testing.T, status int) (script, record string) {
+// per line, in a file, and exits with the given status. It returns the
+// command "/bin/sh <script>" rather than an executable file: executing a
+// file just written while parallel tests fork can fail with "text file
+// busy" (ETXTBSY, golang/go#22315), which made this package flaky.
+func recordingScript(t *testing.T, status int) (command, record string) {
 	t.Helper()
 	dir := t.TempDir()
-	script = filepath.Join(dir, "fake-browser.sh")
+	script := filepath.Join(dir, "fake-browser.sh")
 	record = filepath.Join(dir, "args.txt")
 	body := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '" + record + "'; done\nexit " + string(rune('0'+status)) + "\n"
-	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+	if err := os.WriteFile(script, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return script, record
+	return "/bin/sh " + script, record
 }
 
 func recorded(t *testing.T, record string) []string {
@@ -45,8 +48,8 @@ func TestBrowserScriptReceivesTheURL(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("needs /bin/sh")
 	}
-	script, record := recordingScript(t, 0)
-	o := New(script + " --new-tab %s")
+	browserCmd, record := recordingScript(t, 0)
+	o := New(browserCmd + " --new-tab %s")
 	if err := o.Open(startURL); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -55,8 +58,8 @@ func TestBrowserScriptReceivesTheURL(t *testing.T) {
 	}
 
 	// Without %s the URL is the last argument.
-	script2, record2 := recordingScript(t, 0)
-	if err := New(script2 + " -a").Open(startURL); err != nil {
+	browserCmd2, record2 := recordingScript(t, 0)
+	if err := New(browserCmd2 + " -a").Open(startURL); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	if got, want := recorded(t, record2), []string{"-a", startURL}; !reflect.DeepEqual(got, want) {
