@@ -380,6 +380,7 @@ func (a *App) buildWorld(ctx context.Context, b *base, resolved config.Resolved)
 			ClientSecret: clientSecret,
 			Tenant:       resolved.Tenant,
 			Authority:    authority,
+			GraphHost:    resolved.GraphHostFor(authority),
 			RedirectHost: resolved.RedirectHost,
 			ResponseMode: resolved.ResponseMode,
 			Logger:       b.logger,

@@ -18,6 +18,7 @@ const (
 	EnvClientSecret   = "OUTLOOK_CONNECT_MS_CLIENT_SECRET"
 	EnvTenant         = "OUTLOOK_CONNECT_MS_TENANT"
 	EnvAuthority      = "OUTLOOK_CONNECT_MS_AUTHORITY"
+	EnvGraphHost      = "OUTLOOK_CONNECT_MS_GRAPH_HOST" // addition: US Government L5 (DoD)
 	EnvRedirectHost   = "OUTLOOK_CONNECT_MS_REDIRECT_HOST"
 	EnvResponseMode   = "OUTLOOK_CONNECT_MS_RESPONSE_MODE" // addition to the design's table
 	EnvRecallAPIKey   = "OUTLOOK_CONNECT_RECALL_API_KEY"

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -211,4 +214,47 @@ func runValidateCases(t *testing.T, m *Manager, tests []validateCase, match func
 			}
 		})
 	}
+}
+
+// wantImportRefused checks a refused import: the problem's code and "What's
+// wrong" detail when wantCode is set, exactly the field errors in
+// wantFields (path → part of the message), and nothing stored.
+func wantImportRefused(t *testing.T, h *harness, res ImportResult, wantCode, wantDetail string, wantFields map[string]string) {
+	t.Helper()
+	if res.OK {
+		t.Fatalf("want a refusal, got %+v", res)
+	}
+	if wantCode != "" {
+		if res.Problem == nil || res.Problem.Code != wantCode {
+			t.Fatalf("problem = %+v, errors %+v, want %s", res.Problem, res.Errors, wantCode)
+		}
+		if got, _ := res.Problem.Detail("What's wrong"); wantDetail != "" && got != wantDetail {
+			t.Errorf("detail = %q, want %q", got, wantDetail)
+		}
+	}
+	if len(res.Errors) != len(wantFields) {
+		t.Fatalf("errors = %+v, want %v", res.Errors, wantFields)
+	}
+	for _, e := range res.Errors {
+		if want := wantFields[e.Field]; want == "" || !strings.Contains(e.Message, want) {
+			t.Errorf("error %+v, want %q", e, want)
+		}
+	}
+	if h.settings.writes != 0 {
+		t.Error("a refused import stored something")
+	}
+}
+
+// loggedResolved logs r as the app does (slog JSON) and returns the
+// logged "resolved" object and the whole log line.
+func loggedResolved(t *testing.T, r Resolved) (entry struct {
+	Resolved map[string]any `json:"resolved"`
+}, logs string) {
+	t.Helper()
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "resolved", r)
+	if err := json.Unmarshal(buf.Bytes(), &entry); err != nil {
+		t.Fatal(err)
+	}
+	return entry, buf.String()
 }

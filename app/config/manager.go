@@ -88,6 +88,7 @@ type savedSettings struct {
 	ClientID      string `json:"clientId,omitempty"`
 	Tenant        string `json:"tenant,omitempty"`
 	Authority     string `json:"authority,omitempty"`
+	GraphHost     string `json:"graphHost,omitempty"`
 	RedirectHost  string `json:"redirectHost,omitempty"`
 	ResponseMode  string `json:"responseMode,omitempty"`
 	RecallRegion  string `json:"recallRegion,omitempty"`
@@ -106,6 +107,7 @@ func (s savedSettings) toMap() map[string]string {
 		FieldClientID:             s.ClientID,
 		FieldTenant:               s.Tenant,
 		FieldAuthority:            s.Authority,
+		FieldGraphHost:            s.GraphHost,
 		FieldRedirectHost:         s.RedirectHost,
 		FieldResponseMode:         s.ResponseMode,
 		FieldRecallRegion:         s.RecallRegion,
@@ -126,6 +128,7 @@ func settingsFromMap(v map[string]string) savedSettings {
 		ClientID:             v[FieldClientID],
 		Tenant:               v[FieldTenant],
 		Authority:            v[FieldAuthority],
+		GraphHost:            v[FieldGraphHost],
 		RedirectHost:         v[FieldRedirectHost],
 		ResponseMode:         v[FieldResponseMode],
 		RecallRegion:         v[FieldRecallRegion],
@@ -335,6 +338,18 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 	e := l.effective()
 
 	var savedErrs, profileErrs []problem.Detail
+	report := func(f field, msg string) {
+		d := problem.Detail{Label: f.nameIn(e.sources[f.name]), Value: msg}
+		switch e.sources[f.name] {
+		case SourceEnvironment:
+			envDetails = append(envDetails, d)
+		case SourceSaved:
+			savedErrs = append(savedErrs, d)
+		case SourceProfile:
+			profileErrs = append(profileErrs, d)
+		}
+	}
+	invalid := map[string]bool{}
 	for _, f := range fields {
 		raw := e.values[f.name]
 		if raw == "" {
@@ -345,14 +360,12 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 			e.values[f.name] = norm
 			continue
 		}
-		d := problem.Detail{Label: f.nameIn(e.sources[f.name]), Value: msg}
-		switch e.sources[f.name] {
-		case SourceEnvironment:
-			envDetails = append(envDetails, d)
-		case SourceSaved:
-			savedErrs = append(savedErrs, d)
-		case SourceProfile:
-			profileErrs = append(profileErrs, d)
+		invalid[f.name] = true
+		report(f, msg)
+	}
+	if !invalid[FieldAuthority] && !invalid[FieldGraphHost] {
+		if msg := graphHostMismatch(e.values[FieldAuthority], e.values[FieldGraphHost], fixUnsetGraphHost); msg != "" {
+			report(fieldByName(FieldGraphHost), msg)
 		}
 	}
 	switch {
@@ -373,6 +386,7 @@ func (m *Manager) Resolve(ctx context.Context) (Resolved, error) {
 		ClientSecret:   Secret(e.values[FieldClientSecret]),
 		Tenant:         e.values[FieldTenant],
 		Authority:      e.values[FieldAuthority],
+		GraphHost:      effectiveGraphHost(e.values[FieldAuthority], e.values[FieldGraphHost]),
 		RedirectHost:   e.values[FieldRedirectHost],
 		ResponseMode:   e.values[FieldResponseMode],
 		RecallRegion:   e.values[FieldRecallRegion],
@@ -440,6 +454,7 @@ func (m *Manager) viewOf(e effective) SetupView {
 		ClientSecret:    sv(FieldClientSecret),
 		Tenant:          fv(FieldTenant),
 		Authority:       fv(FieldAuthority),
+		GraphHost:       fv(FieldGraphHost),
 		RedirectHost:    fv(FieldRedirectHost),
 		ResponseMode:    fv(FieldResponseMode),
 		RecallRegion:    fv(FieldRecallRegion),
@@ -468,8 +483,64 @@ func (m *Manager) viewOf(e effective) SetupView {
 // Validate checks the Setup form. Empty fields are allowed: an empty
 // secret keeps the stored one, other empty fields use the default.
 func (m *Manager) Validate(in SetupInput) ValidationResult {
-	_, errs := validateInput(in)
+	_, errs := m.validate(in)
 	return validationResult(errs)
+}
+
+// validate checks each field of in, then the settings that must agree
+// with each other as they will be once in is stored.
+func (m *Manager) validate(in SetupInput) (SetupInput, []FieldError) {
+	norm, errs := validateInput(in)
+	for _, e := range errs {
+		if e.Field == FieldAuthority || e.Field == FieldGraphHost {
+			return norm, errs
+		}
+	}
+	authority, authoritySrc, ok := m.afterSave(norm, FieldAuthority)
+	host, hostSrc, hostOK := m.afterSave(norm, FieldGraphHost)
+	if !ok || !hostOK {
+		// An invalid environment or profile value: Resolve names it.
+		return norm, errs
+	}
+	var field, msg string
+	switch hostSrc {
+	case SourceEnvironment:
+		// The Graph host can't change here; the authority can, unless the
+		// environment fixes both (then Resolve's card names them).
+		field, msg = FieldGraphHost, graphHostMismatch(authority, host, fixUnsetGraphHost)
+		if authoritySrc != SourceEnvironment {
+			field, msg = FieldAuthority, graphHostNeeds(authority, host)
+		}
+	case SourceSaved:
+		field, msg = FieldGraphHost, graphHostMismatch(authority, host, fixClearGraphHost)
+	case SourceProfile:
+		// Emptying the field would bring back the profile's host.
+		field, msg = FieldGraphHost, graphHostMismatch(authority, host, fixEnterOwnHost)
+	}
+	if msg != "" {
+		errs = append(errs, FieldError{Field: field, Message: msg})
+	}
+	return norm, errs
+}
+
+// afterSave is a field's checked value and source once in (checked) is
+// stored: the environment's, else in's, else the profile's, else the
+// default. ok is false when the environment's or profile's value is
+// invalid.
+func (m *Manager) afterSave(in SetupInput, name string) (string, Source, bool) {
+	f := fieldByName(name)
+	if raw := envValue(m.env, f.env); raw != "" {
+		norm, msg := f.check(raw)
+		return norm, SourceEnvironment, msg == ""
+	}
+	if v := *inputField(&in, name); v != "" {
+		return v, SourceSaved, true
+	}
+	if raw := strings.TrimSpace(m.profile[name]); raw != "" {
+		norm, msg := f.check(raw)
+		return norm, SourceProfile, msg == ""
+	}
+	return defaults[name], SourceDefault, true
 }
 
 func validationResult(errs []FieldError) ValidationResult {
@@ -483,7 +554,7 @@ func validationResult(errs []FieldError) ValidationResult {
 // secrets in the SecretStore and the rest in settings.json. Fields set by
 // the environment are locked: Save leaves their saved values alone.
 func (m *Manager) Save(ctx context.Context, in SetupInput) (SaveResult, error) {
-	norm, errs := validateInput(in)
+	norm, errs := m.validate(in)
 	if len(errs) > 0 {
 		return SaveResult{Validation: validationResult(errs)}, nil
 	}

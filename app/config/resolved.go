@@ -14,6 +14,10 @@ type Resolved struct {
 	ClientSecret Secret
 	Tenant       string
 	Authority    string
+	// GraphHost is the Microsoft Graph host whose Calendars.Read the
+	// sign-in asks for: the admin's choice, else the Authority's own
+	// (never empty).
+	GraphHost    string
 	RedirectHost string
 	ResponseMode string
 
@@ -59,6 +63,17 @@ func redirectURIHint(host string) string {
 	return "http://" + host + "/callback"
 }
 
+// GraphHostFor is the Graph host for msauth.Config when the sign-in goes
+// to authority: GraphHost at the configured Authority; "" (msauth derives
+// it) anywhere else, such as demo mode's fake on loopback, whose cloud
+// the configured host may not belong to.
+func (r Resolved) GraphHostFor(authority string) string {
+	if authority != r.Authority {
+		return ""
+	}
+	return r.GraphHost
+}
+
 // String is safe to log: secrets show only as set / not set.
 func (r Resolved) String() string {
 	var b strings.Builder
@@ -66,8 +81,8 @@ func (r Resolved) String() string {
 	if r.DemoReason != "" {
 		fmt.Fprintf(&b, " demoReason=%s", r.DemoReason)
 	}
-	fmt.Fprintf(&b, " clientId=%s clientSecret=%s tenant=%s authority=%s redirectHost=%s responseMode=%s",
-		r.ClientID, r.ClientSecret.String(), r.Tenant, r.Authority, r.RedirectHost, r.ResponseMode)
+	fmt.Fprintf(&b, " clientId=%s clientSecret=%s tenant=%s authority=%s graphHost=%s redirectHost=%s responseMode=%s",
+		r.ClientID, r.ClientSecret.String(), r.Tenant, r.Authority, r.GraphHost, r.RedirectHost, r.ResponseMode)
 	fmt.Fprintf(&b, " recallRegion=%s recallBaseUrl=%s recallApiKey=%s",
 		r.RecallRegion, r.RecallBaseURL, r.RecallAPIKey.String())
 	fmt.Fprintf(&b, " defaultRecordingRule=%s defaultAcceptedOnly=%t botName=%q internalDomains=%s",
@@ -108,6 +123,7 @@ func (r Resolved) LogValue() slog.Value {
 		slog.String("clientSecret", r.ClientSecret.String()),
 		slog.String("tenant", r.Tenant),
 		slog.String("authority", r.Authority),
+		slog.String("graphHost", r.GraphHost),
 		slog.String("redirectHost", r.RedirectHost),
 		slog.String("responseMode", r.ResponseMode),
 		slog.String("recallRegion", r.RecallRegion),

@@ -21,10 +21,11 @@ import (
 const (
 	SetupFileFormat = "outlook-connect-setup"
 	// SetupFileVersion is the newest version this app reads. Version 2
-	// added "meetings" and "background"; version 1 files still import, and
-	// Export writes version 1 when a file needs nothing newer, so older
-	// installs in a mixed fleet can read it.
-	SetupFileVersion = 2
+	// added "meetings" and "background", version 3 "microsoft.graphHost";
+	// older files still import, and Export writes the lowest version that
+	// holds the file's settings, so older installs in a mixed fleet can
+	// read it (and those too old for it say "update", not "unknown key").
+	SetupFileVersion = 3
 	// MaxSetupFileSize bounds imports: a real setup file is under 2 KiB.
 	MaxSetupFileSize = 64 << 10
 	// minPassphraseLen keeps exported files from being trivially guessable.
@@ -48,6 +49,7 @@ type setupMicrosoft struct {
 	ClientSecret string `json:"clientSecret,omitempty"`
 	Tenant       string `json:"tenant,omitempty"`
 	Authority    string `json:"authority,omitempty"`
+	GraphHost    string `json:"graphHost,omitempty"` // version 3
 	RedirectHost string `json:"redirectHost,omitempty"`
 	ResponseMode string `json:"responseMode,omitempty"`
 }
@@ -97,6 +99,7 @@ func (s setupFile) input() SetupInput {
 		ClientSecret:  s.Microsoft.ClientSecret,
 		Tenant:        s.Microsoft.Tenant,
 		Authority:     s.Microsoft.Authority,
+		GraphHost:     s.Microsoft.GraphHost,
 		RedirectHost:  s.Microsoft.RedirectHost,
 		ResponseMode:  s.Microsoft.ResponseMode,
 		RecallRegion:  s.Recall.Region,
@@ -127,6 +130,7 @@ func setupFileOf(in SetupInput) setupFile {
 			ClientSecret: in.ClientSecret,
 			Tenant:       in.Tenant,
 			Authority:    in.Authority,
+			GraphHost:    in.GraphHost,
 			RedirectHost: in.RedirectHost,
 			ResponseMode: in.ResponseMode,
 		},
@@ -144,6 +148,9 @@ func setupFileOf(in SetupInput) setupFile {
 	b := setupBackground{KeepScheduling: textBool(in.KeepScheduling), ExpectedInstalls: textInt(in.ExpectedInstalls)}
 	if b != (setupBackground{}) {
 		sf.Background, sf.Version = &b, 2
+	}
+	if sf.Microsoft.GraphHost != "" {
+		sf.Version = 3
 	}
 	return sf
 }
@@ -205,6 +212,10 @@ func parseSetupJSON(data []byte) (setupFile, *problem.Problem) {
 	}
 	if sf.Version < 1 {
 		return setupFile{}, setupFileUnrecognised(fmt.Sprintf(`The "version" must be a whole number from 1 to %d.`, SetupFileVersion), nil)
+	}
+	if sf.Version < 3 && sf.Microsoft.GraphHost != "" {
+		// Checked first: a file with it needs version 3 whatever else it has.
+		return setupFile{}, setupFileUnrecognised(`The "microsoft.graphHost" setting needs "version": 3.`, nil)
 	}
 	if sf.Version < 2 && (sf.Meetings != nil || sf.Background != nil) {
 		// Older installs refuse these keys; version 2 makes them say
@@ -280,7 +291,7 @@ func (m *Manager) Import(ctx context.Context, data []byte, passphrase string) (I
 		res.Problem = p
 		return res, nil
 	}
-	norm, errs := validateInput(sf.input())
+	norm, errs := m.validate(sf.input())
 	if len(errs) > 0 {
 		for _, e := range errs {
 			res.Errors = append(res.Errors, FieldError{Field: fieldByName(e.Field).filePath, Message: e.Message})
@@ -395,6 +406,12 @@ func (m *Manager) Export(ctx context.Context, opts ExportOptions) ([]byte, strin
 			continue
 		}
 		*inputField(&in, f.name) = norm
+	}
+	if len(bad) == 0 {
+		// The pair must agree too, or the file would not import.
+		if msg := graphHostMismatch(in.Authority, in.GraphHost, fixUnsetGraphHost); msg != "" {
+			bad = append(bad, problem.Detail{Label: fieldByName(FieldGraphHost).nameIn(e.sources[FieldGraphHost]), Value: msg})
+		}
 	}
 	if len(bad) > 0 {
 		return nil, "", &problem.Problem{

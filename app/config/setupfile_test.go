@@ -174,7 +174,7 @@ func TestImportRejectsBadFilesAndStoresNothing(t *testing.T) {
 		{name: "other JSON", data: []byte(`{"format":"something-else","version":1}`), wantCode: "config.setup_file_unrecognised"},
 		{name: "unknown key", data: []byte(`{"format":"outlook-connect-setup","version":1,"microsoft":{"clientSecretId":"x"}}`), wantCode: "config.setup_file_unrecognised"},
 		{name: "trailing data", data: append(good(nil), []byte(`{}`)...), wantCode: "config.setup_file_unrecognised"},
-		{name: "newer version", data: []byte(`{"format":"outlook-connect-setup","version":3}`), wantCode: "config.setup_file_too_new"},
+		{name: "newer version", data: []byte(`{"format":"outlook-connect-setup","version":4}`), wantCode: "config.setup_file_too_new"},
 		{name: "one bad field", data: good(func(s *setupFile) { s.Microsoft.ClientSecret = "0f0f0f0f-1111-2222-3333-444444444444" }),
 			wantFields: map[string]string{"microsoft.clientSecret": "secret's ID"}},
 		{name: "several bad fields", data: good(func(s *setupFile) { s.Recall.Region = "mars-1"; s.Microsoft.Authority = "http://evil.example.com" }),

@@ -170,11 +170,17 @@ func (m *Manager) TestRecall(ctx context.Context, in SetupInput) TestResult {
 }
 
 // TestMicrosoft checks what can be checked without signing in: the values'
-// format, that the sign-in service answers, and that it knows the tenant.
+// format, that the Graph host fits the authority, that the sign-in service
+// answers, and that it knows the tenant.
 func (m *Manager) TestMicrosoft(ctx context.Context, in SetupInput) TestResult {
-	v, errs, err := m.testValues(ctx, in, FieldClientID, FieldClientSecret, FieldTenant, FieldAuthority, FieldRedirectHost, FieldResponseMode)
+	v, errs, err := m.testValues(ctx, in, FieldClientID, FieldClientSecret, FieldTenant, FieldAuthority, FieldGraphHost, FieldRedirectHost, FieldResponseMode)
 	if err != nil {
 		return failedResult(err)
+	}
+	if len(errs) == 0 {
+		if msg := graphHostMismatch(v.Authority, v.GraphHost, fixClearGraphHost); msg != "" {
+			errs = append(errs, FieldError{Field: FieldGraphHost, Message: msg})
+		}
 	}
 	if len(errs) > 0 {
 		return fixFieldsResult(errs)
@@ -254,6 +260,12 @@ func (m *Manager) TestMicrosoft(ctx context.Context, in SetupInput) TestResult {
 		b.WriteString("The client secret can only be checked during a real sign-in. ")
 	}
 	fmt.Fprintf(&b, "Make sure %s is registered as a Web redirect URI.", redirectURIHint(v.RedirectHost))
+	if host := effectiveGraphHost(authority, v.GraphHost); host != GraphHostGlobal {
+		// A national cloud's permission names its own Graph: say which, so
+		// IT can match it with the app registration's API permissions.
+		c, _ := graphCloudOf(host)
+		fmt.Fprintf(&b, " Sign-in will ask for https://%s/%s, the calendar permission of %s.", host, calendarsScope, c.name)
+	}
 	return TestResult{OK: true, Message: b.String()}
 }
 

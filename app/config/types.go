@@ -84,6 +84,7 @@ type SetupView struct {
 	ClientSecret  SecretView `json:"clientSecret"`
 	Tenant        FieldView  `json:"tenant"`
 	Authority     FieldView  `json:"authority"`
+	GraphHost     FieldView  `json:"graphHost"` // "" from the default: the authority's own
 	RedirectHost  FieldView  `json:"redirectHost"`
 	ResponseMode  FieldView  `json:"responseMode"`
 	RecallRegion  FieldView  `json:"recallRegion"`
@@ -113,6 +114,7 @@ type SetupInput struct {
 	ClientSecret  string `json:"clientSecret"`
 	Tenant        string `json:"tenant"`
 	Authority     string `json:"authority"`
+	GraphHost     string `json:"graphHost"` // "" = the authority's own Graph host
 	RedirectHost  string `json:"redirectHost"`
 	ResponseMode  string `json:"responseMode"`
 	RecallRegion  string `json:"recallRegion"`

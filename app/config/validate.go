@@ -15,6 +15,7 @@ const (
 	FieldClientSecret  = "clientSecret"
 	FieldTenant        = "tenant"
 	FieldAuthority     = "authority"
+	FieldGraphHost     = "graphHost"
 	FieldRedirectHost  = "redirectHost"
 	FieldResponseMode  = "responseMode"
 	FieldRecallRegion  = "recallRegion"
@@ -73,6 +74,7 @@ var fields = []field{
 	{name: FieldClientSecret, env: EnvClientSecret, filePath: "microsoft.clientSecret", secret: SecretMSClientSecret, label: "Microsoft client secret", check: checkClientSecret},
 	{name: FieldTenant, env: EnvTenant, filePath: "microsoft.tenant", label: "Microsoft tenant", check: checkTenant},
 	{name: FieldAuthority, env: EnvAuthority, filePath: "microsoft.authority", label: "Microsoft sign-in address", check: checkAuthority},
+	{name: FieldGraphHost, env: EnvGraphHost, filePath: "microsoft.graphHost", label: "Microsoft Graph host", check: checkGraphHost},
 	{name: FieldRedirectHost, env: EnvRedirectHost, filePath: "microsoft.redirectHost", label: "redirect host", check: checkRedirectHost},
 	{name: FieldResponseMode, env: EnvResponseMode, filePath: "microsoft.responseMode", label: "response mode", check: checkResponseMode},
 	{name: FieldRecallRegion, env: EnvRecallRegion, filePath: "recall.region", label: "Recall region", check: checkRegion},
@@ -290,6 +292,8 @@ func inputField(in *SetupInput, name string) *string {
 		return &in.Tenant
 	case FieldAuthority:
 		return &in.Authority
+	case FieldGraphHost:
+		return &in.GraphHost
 	case FieldRedirectHost:
 		return &in.RedirectHost
 	case FieldResponseMode:

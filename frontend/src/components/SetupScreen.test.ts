@@ -31,6 +31,7 @@ describe('Setup screen', () => {
       'Client secret value',
       'Tenant',
       'Authority host',
+      'Microsoft Graph host',
       'Redirect host',
       'Response mode',
       'Region',
@@ -414,5 +415,89 @@ describe('Setup screen: meetings and background settings', () => {
     const rule = select('Default recording rule');
     expect(rule).toHaveValue('everything');
     expect(rule.options[0]).toHaveTextContent('everything');
+  });
+});
+
+describe('Setup screen: Microsoft Graph host', () => {
+  beforeEach(resetAll);
+
+  const fieldOf = (label: string) => input(label).closest('.field') as HTMLElement;
+  const advancedOf = (label: string) => input(label).closest('details') as HTMLDetailsElement;
+
+  it('is an advanced Microsoft field, empty while the authority decides, with that host as placeholder', async () => {
+    await open();
+    const graph = input('Microsoft Graph host');
+    expect(graph).toBeEnabled();
+    expect(graph).toHaveValue('');
+    expect(graph).toHaveAttribute('placeholder', 'graph.microsoft.com');
+    expect(graph).toHaveAccessibleDescription(/Leave empty to use the authority host's own\. Set dod-graph\.microsoft\.us only for US Government L5 \(DoD\)/);
+    expect(within(fieldOf('Microsoft Graph host')).getByText('Default')).toBeInTheDocument();
+    expect(advancedOf('Microsoft Graph host')).toBe(advancedOf('Authority host'));
+    expect(advancedOf('Microsoft Graph host').open).toBe(false);
+
+    // The placeholder follows the authority as it is typed.
+    const authority = input('Authority host');
+    await fireEvent.input(authority, { target: { value: 'https://login.microsoftonline.us' } });
+    expect(graph).toHaveAttribute('placeholder', 'graph.microsoft.us');
+    await fireEvent.input(authority, { target: { value: 'https://LOGIN.chinacloudapi.cn/' } });
+    expect(graph).toHaveAttribute('placeholder', 'microsoftgraph.chinacloudapi.cn');
+    await fireEvent.input(authority, { target: { value: 'not an address' } });
+    expect(graph).toHaveAttribute('placeholder', 'graph.microsoft.com');
+  });
+
+  it('sends an empty Graph host while the admin leaves it, so the derived one never becomes a choice', async () => {
+    mock.SaveSetup.mockResolvedValue({ validation: { ok: true, errors: [] }, view: configuredSetupView() });
+    const { user } = await open();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(mock.SaveSetup).toHaveBeenCalledTimes(1));
+    expect(mock.SaveSetup.mock.calls[0][0]).toMatchObject({ graphHost: '' });
+  });
+
+  it('sends the Graph host the admin typed', async () => {
+    mock.SaveSetup.mockResolvedValue({ validation: { ok: true, errors: [] }, view: configuredSetupView() });
+    const { user } = await open(setupView({ authority: { value: 'https://login.microsoftonline.us', source: 'saved', locked: false } }));
+    await user.type(input('Microsoft Graph host'), 'dod-graph.microsoft.us');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(mock.SaveSetup).toHaveBeenCalledTimes(1));
+    expect(mock.SaveSetup.mock.calls[0][0]).toMatchObject({
+      authority: 'https://login.microsoftonline.us',
+      graphHost: 'dod-graph.microsoft.us',
+    });
+  });
+
+  it('is locked, shown and open when the environment sets it', async () => {
+    await open(
+      setupView({
+        authority: { value: 'https://login.microsoftonline.us', source: 'environment', locked: true },
+        graphHost: { value: 'dod-graph.microsoft.us', source: 'environment', locked: true },
+      }),
+    );
+    const graph = input('Microsoft Graph host');
+    expect(graph).toBeDisabled();
+    expect(graph).toHaveValue('dod-graph.microsoft.us');
+    expect(graph).toHaveAccessibleDescription(/Set by an environment variable/);
+    expect(within(fieldOf('Microsoft Graph host')).getByText('From environment')).toBeInTheDocument();
+    expect(advancedOf('Microsoft Graph host').open).toBe(true);
+    expect(screen.getByText("Some settings come from environment variables and can't be changed here.")).toBeVisible();
+  });
+
+  it('opens the advanced part for a Graph host from the build', async () => {
+    await open(setupView({ graphHost: { value: 'dod-graph.microsoft.us', source: 'profile', locked: false } }));
+    expect(advancedOf('Microsoft Graph host').open).toBe(true);
+    expect(input('Microsoft Graph host')).toBeEnabled();
+    expect(within(fieldOf('Microsoft Graph host')).getByText("From your organisation's build")).toBeInTheDocument();
+  });
+
+  it("shows Go's message under the field", async () => {
+    const message =
+      'dod-graph.microsoft.us is the Graph host of US Government DoD (L5), which signs in at https://login.microsoftonline.us, but the authority is https://login.microsoftonline.com. Set the authority to https://login.microsoftonline.us, or leave the Graph host empty to use graph.microsoft.com.';
+    mock.ValidateSetup.mockResolvedValue({ ok: false, errors: [{ field: 'graphHost', message }] });
+    await open();
+    const graph = input('Microsoft Graph host');
+    await fireEvent.input(graph, { target: { value: 'dod-graph.microsoft.us' } });
+    await fireEvent.blur(graph);
+    await waitFor(() => expect(graph).toHaveAttribute('aria-invalid', 'true'));
+    expect(graph).toHaveAccessibleDescription(new RegExp(message.replace(/[.()]/g, '\\$&')));
+    expect(mock.ValidateSetup).toHaveBeenLastCalledWith(expect.objectContaining({ graphHost: 'dod-graph.microsoft.us' }));
   });
 });

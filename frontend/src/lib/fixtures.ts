@@ -118,6 +118,7 @@ export function setupView(over: Partial<SetupView> = {}): SetupView {
     clientSecret: { set: false, source: 'default', locked: false },
     tenant: { value: 'common', source: 'default', locked: false },
     authority: { value: 'https://login.microsoftonline.com', source: 'default', locked: false },
+    graphHost: { value: '', source: 'default', locked: false },
     redirectHost: { value: 'localhost', source: 'default', locked: false },
     responseMode: { value: 'form_post', source: 'default', locked: false },
     recallRegion: { value: 'us-east-1', source: 'default', locked: false },

@@ -3,6 +3,7 @@
 // click, so designers, screenshots and e2e drafts have something to drive.
 // This file is a separate chunk: the real app never loads it.
 import type { Backend, EventMap, EventName } from './backend';
+import { graphHostFor } from './setup';
 import {
   appInfo,
   backgroundView,
@@ -166,7 +167,7 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     });
   }
 
-  // What Save makes of a meetings/background field: '' falls back to the default.
+  // What Save makes of a field whose default is no one's choice: '' falls back to the default.
   const adminField = (value: string, def: string): FieldView =>
     value ? { value, source: 'saved', locked: false } : { value: def, source: 'default', locked: false };
   let current = initialState(scenario);
@@ -242,6 +243,18 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
     if (input.recallBaseUrl && !/^https:\/\//.test(input.recallBaseUrl)) {
       errors.push({ field: 'recallBaseUrl', message: 'Use an address that starts with https://' });
     }
+    // As in Go (config/graphhost.go), in short: the authority's own Graph host, or DoD's with US Government's.
+    const ownGraph = graphHostFor(input.authority);
+    const graphHost = input.graphHost.trim().toLowerCase();
+    if (graphHost && graphHost !== ownGraph && !(graphHost === 'dod-graph.microsoft.us' && ownGraph === 'graph.microsoft.us')) {
+      errors.push({
+        field: 'graphHost',
+        message:
+          graphHost === 'dod-graph.microsoft.us'
+            ? `dod-graph.microsoft.us is the Graph host of US Government DoD (L5), which signs in at https://login.microsoftonline.us, but the authority is ${input.authority}. Set the authority to https://login.microsoftonline.us, or leave the Graph host empty to use ${ownGraph}.`
+            : `Use the authority's own Graph host (${ownGraph}), or leave this empty.`,
+      });
+    }
     if (input.botName.length > 100) {
       errors.push({ field: 'botName', message: 'Use a name of at most 100 characters: meeting apps cut long names short.' });
     }
@@ -296,6 +309,8 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
       if (!validation.ok) return wait({ validation }, 400);
       setup = configuredSetupView({
         clientId: { value: input.clientId, source: 'saved', locked: false },
+        authority: { value: input.authority, source: 'saved', locked: false },
+        graphHost: adminField(input.graphHost, ''),
         recallRegion: { value: input.recallRegion, source: 'saved', locked: false },
         recallApiKey: { set: true, source: 'saved', locked: false },
         defaultRecordingRule: adminField(input.defaultRecordingRule, ''),
@@ -315,7 +330,11 @@ export function createMockBackend(scenario: string, params = new URLSearchParams
       emit('config:changed', info);
       return wait(setup);
     },
-    TestMicrosoft: () => wait({ ok: true, message: 'Microsoft recognised the app registration.' }, 900),
+    TestMicrosoft: (input) => {
+      const graph = input.graphHost || graphHostFor(input.authority);
+      const scope = graph === 'graph.microsoft.com' ? '' : ` Sign-in will ask for https://${graph}/Calendars.Read.`;
+      return wait({ ok: true, message: `Microsoft recognised the app registration.${scope}` }, 900);
+    },
     TestRecall: (input) =>
       wait(
         input.recallApiKey === 'bad'

@@ -5,6 +5,7 @@ export const fieldLabels: Record<SetupField, string> = {
   clientSecret: 'Client secret value',
   tenant: 'Tenant',
   authority: 'Authority host',
+  graphHost: 'Microsoft Graph host',
   redirectHost: 'Redirect host',
   responseMode: 'Response mode',
   recallRegion: 'Recall region',
@@ -25,6 +26,28 @@ export function labelFor(field: string): string {
 /** Mirrors config.DefaultBotName and config.DefaultExpectedInstalls, for placeholders. */
 export const DEFAULT_BOT_NAME = 'Meeting Notetaker';
 export const DEFAULT_EXPECTED_INSTALLS = 250;
+
+/**
+ * The Microsoft Graph host of the authority's cloud: what an empty Graph
+ * host means, shown as its placeholder. Mirrors msauth.GraphHostFor (Go
+ * checks the value; this only shows it).
+ */
+export function graphHostFor(authority: string): string {
+  let host = '';
+  try {
+    host = new URL(authority.trim()).hostname.toLowerCase();
+  } catch {
+    // not an address (yet): Go uses the global cloud's too
+  }
+  switch (host) {
+    case 'login.microsoftonline.us':
+      return 'graph.microsoft.us';
+    case 'login.chinacloudapi.cn':
+    case 'login.partner.microsoftonline.cn':
+      return 'microsoftgraph.chinacloudapi.cn';
+  }
+  return 'graph.microsoft.com';
+}
 
 /** How the Setup screen names each recording rule (Go's rule names). */
 export const ruleLabels: Record<string, string> = {
@@ -86,6 +109,7 @@ export function inputFromView(v: SetupView): SetupInput {
     clientSecret: '',
     tenant: v.tenant.value,
     authority: v.authority.value,
+    graphHost: v.graphHost.value,
     redirectHost: v.redirectHost.value,
     responseMode: v.responseMode.value,
     recallRegion: v.recallRegion.value,

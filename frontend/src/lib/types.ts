@@ -96,6 +96,8 @@ export interface SetupView {
   clientSecret: SecretView;
   tenant: FieldView;
   authority: FieldView;
+  /** '' (source default) while the authority's own Microsoft Graph host applies */
+  graphHost: FieldView;
   redirectHost: FieldView;
   responseMode: FieldView;
   recallRegion: FieldView;
@@ -121,6 +123,8 @@ export interface SetupInput {
   clientSecret: string;
   tenant: string;
   authority: string;
+  /** '' for the authority's own Microsoft Graph host; dod-graph.microsoft.us for US Government L5 (DoD) */
+  graphHost: string;
   redirectHost: string;
   responseMode: string;
   recallRegion: string;

@@ -175,6 +175,7 @@ export namespace config {
 	    clientSecret: SecretView;
 	    tenant: FieldView;
 	    authority: FieldView;
+	    graphHost: FieldView;
 	    redirectHost: FieldView;
 	    responseMode: FieldView;
 	    recallRegion: FieldView;
@@ -203,6 +204,7 @@ export namespace config {
 	        this.clientSecret = this.convertValues(source["clientSecret"], SecretView);
 	        this.tenant = this.convertValues(source["tenant"], FieldView);
 	        this.authority = this.convertValues(source["authority"], FieldView);
+	        this.graphHost = this.convertValues(source["graphHost"], FieldView);
 	        this.redirectHost = this.convertValues(source["redirectHost"], FieldView);
 	        this.responseMode = this.convertValues(source["responseMode"], FieldView);
 	        this.recallRegion = this.convertValues(source["recallRegion"], FieldView);
@@ -347,6 +349,7 @@ export namespace config {
 	    clientSecret: string;
 	    tenant: string;
 	    authority: string;
+	    graphHost: string;
 	    redirectHost: string;
 	    responseMode: string;
 	    recallRegion: string;
@@ -369,6 +372,7 @@ export namespace config {
 	        this.clientSecret = source["clientSecret"];
 	        this.tenant = source["tenant"];
 	        this.authority = source["authority"];
+	        this.graphHost = source["graphHost"];
 	        this.redirectHost = source["redirectHost"];
 	        this.responseMode = source["responseMode"];
 	        this.recallRegion = source["recallRegion"];
