@@ -97,10 +97,11 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ "${WINDOWS_STAGE_ONLY:-}" != 1 ]; then
 fi
 
 # --- 3. Baked profile (optional) --------------------------------------------------------------
-# main.go embeds build/profile/ whole: anything in it but its README would ship in every binary.
-stray="$(cd "$ROOT/build/profile" && find . -mindepth 1 ! -name README.md -printf '%P\n' | sort)"
+# build/profile/profile.go embeds that folder whole: anything in it but its README and itself
+# would ship in every binary.
+stray="$(cd "$ROOT/build/profile" && find . -mindepth 1 ! -name README.md ! -name profile.go -printf '%P\n' | sort)"
 if [ -n "$stray" ]; then
-  die "build/profile/ holds more than its README:
+  die "build/profile/ holds more than its README and profile.go:
          ${stray//$'\n'/$'\n'         }
        It would be embedded in every artifact (a leftover profile.json from an interrupted
        build, perhaps). Delete it, or pass PROFILE=… to bake a setup file on purpose."
