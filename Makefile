@@ -80,11 +80,16 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/pa
 # --------------------------------------------------------------- build ----
 
 BIN := build/bin/outlook-connect
+# The background helper program (cmd/outlook-connect-background), next to
+# BIN where the app looks for it (after wails build, whose -clean empties
+# build/bin).
+HELPER_BIN := build/bin/outlook-connect-background
 
 .PHONY: build
-build: deps ## Production build into build/bin/
+build: deps ## Production build into build/bin/ (the window and the background helper)
 	$(WAILS) build -clean -skipbindings -ldflags "$(LDFLAGS)" -o outlook-connect
 	@test -x $(BIN) || { echo "wails build produced no $(BIN)" >&2; exit 1; }
+	VERSION=$(VERSION) bash scripts/build-helper.sh $(HELPER_BIN)
 
 .PHONY: run
 run: build ## Build and start the app
@@ -153,7 +158,7 @@ bench: ## Benchmarks: sign-in overhead, event listing, meetings sync + plan, dem
 	$(MAKE) bench-background
 
 .PHONY: bench-background
-bench-background: build ## Resident memory and idle CPU of --background (no display) next to the window's (Xvfb)
+bench-background: build ## Resident memory and idle CPU of the background helper (no display) next to the window's (Xvfb)
 	bash .ci/keyring-session.sh bash scripts/measure-background.sh $(BIN) 60
 
 .PHONY: frontend-check frontend-test

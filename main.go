@@ -3,20 +3,19 @@
 // embeds the assets and hands them to Wails.
 //
 // With --background it is the background helper instead (issue 14): no
-// window, no webview, no GTK; only the connection's status follow-up and
-// the meeting scheduler, until SIGTERM or SIGINT.
+// window, no webview; only the connection's status follow-up and the
+// meeting scheduler, until SIGTERM or SIGINT. Installs ship the helper as
+// a program of its own too (cmd/outlook-connect-background), which links
+// no GTK or WebKit and is what the start-at-login entry runs when present;
+// this flag serves builds without it and entries older releases wrote.
 package main
 
 import (
-	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"slices"
-	"syscall"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/outlookconnect/outlook-connect/app"
 	"github.com/outlookconnect/outlook-connect/app/autostart"
+	"github.com/outlookconnect/outlook-connect/build/profile"
 )
 
 // version is injected at build time: -ldflags "-X main.version=1.2.3".
@@ -36,21 +36,13 @@ var assets embed.FS
 //go:embed build/appicon.png
 var icon []byte
 
-// profileDir holds build/profile/profile.json when an admin baked one in
-// (make package PROFILE=…); otherwise only its README.
-//
-//go:embed build/profile
-var profileDir embed.FS
-
 func main() {
-	profile, _ := fs.ReadFile(profileDir, "build/profile/profile.json")
+	// The admin's baked profile (make package PROFILE=…), or nil.
+	baked := profile.JSON()
 	if slices.Contains(os.Args[1:], autostart.BackgroundFlag) {
 		// Before anything of Wails runs: the helper never touches the
-		// display. SIGHUP too: a session ending may send it.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-		code := app.RunBackground(ctx, app.Options{Version: version, Profile: profile})
-		stop()
-		os.Exit(code)
+		// display.
+		os.Exit(app.BackgroundMain(app.Options{Version: version, Profile: baked}))
 	}
 
 	// WebKitGTK's DMA-BUF renderer shows a blank window on some GPU and
@@ -59,7 +51,7 @@ func main() {
 		_ = os.Setenv("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
 	}
 
-	desktop := app.New(app.Options{Version: version, Profile: profile})
+	desktop := app.New(app.Options{Version: version, Profile: baked})
 
 	err := wails.Run(&options.App{
 		Title:            "Outlook Connect",

@@ -85,10 +85,20 @@ func (a *App) runBackground(ctx context.Context) int {
 	a.mu.Unlock()
 	close(a.ready)
 	defer b.logCloser.Close()
-	b.logger.Info("background.started", "version", a.opts.Version, "pid", os.Getpid())
+	b.logger.Info("background.started", "version", a.opts.Version, "pid", os.Getpid(), "program", programName())
 	code, why := a.helperLoop(ctx, b)
 	b.logger.Info("background.stopped", "reason", why, "exit_code", code)
 	return code
+}
+
+// programName is this program's file name, for the log: the helper
+// program, or the main program started with --background.
+func programName() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	return filepath.Base(exe)
 }
 
 // Why the helper stopped, for its log.

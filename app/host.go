@@ -17,7 +17,8 @@ import (
 type host interface {
 	// loginEntry is this program's start-at-login entry.
 	loginEntry() (loginEntry, error)
-	// startHelper starts "<program> --background" detached from this
+	// startHelper starts the background helper (the helper program next
+	// to this one, else "<program> --background") detached from this
 	// process, so that it outlives the window.
 	startHelper() error
 }
@@ -107,21 +108,34 @@ func (h *systemHost) loginEntry() (loginEntry, error) {
 }
 
 // startHelper starts the command the login entry runs, so the helper
-// started on closing is the one that starts at login (for an AppImage,
-// the image, not its temporary mount).
+// started on closing is the one that starts at login: the helper program
+// next to this one when it is installed, else this program with
+// --background (for an AppImage, the image, not its temporary mount).
 func (h *systemHost) startHelper() error {
 	if !h.startHelpers {
 		return errHelperNotWanted
 	}
-	if e, err := h.autostart(); err == nil {
-		cmd := e.Command()
-		return startDetached(cmd[0], cmd[1:]...)
-	}
-	exe, err := os.Executable()
+	cmd, err := h.helperCommand()
 	if err != nil {
 		return err
 	}
-	return startDetached(exe, autostart.BackgroundFlag)
+	return startDetached(cmd[0], cmd[1:]...)
+}
+
+// helperCommand is the login entry's command, or, when there is no entry
+// to be had (no home folder), the same lookup next to this executable.
+func (h *systemHost) helperCommand() ([]string, error) {
+	if e, err := h.autostart(); err == nil {
+		return e.Command(), nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = r
+	}
+	return autostart.BackgroundCommand(exe), nil
 }
 
 // refusingHost changes nothing: Enable says why, Disable and Status find
@@ -148,7 +162,8 @@ func devBuildProblem(what string) *problem.Problem {
 		Title:   "Start at login is off in development builds",
 		Message: "This copy is " + what + ", so it doesn't add itself to your computer's start-up items or keep running when you close it: a build you are changing would otherwise keep starting.",
 		NextStep: "To try it, build with \"make build\" and run build/bin/outlook-connect. " +
-			"The background helper itself runs from any build: outlook-connect " + autostart.BackgroundFlag + ".",
+			"The background helper itself runs from any build: build/bin/" + autostart.HelperName +
+			", or outlook-connect " + autostart.BackgroundFlag + ".",
 		Details: []problem.Detail{{Label: "Build", Value: what}},
 	}
 }

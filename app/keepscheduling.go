@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/outlookconnect/outlook-connect/app/autostart"
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/connect"
 	"github.com/outlookconnect/outlook-connect/app/meetings"
@@ -265,5 +264,5 @@ func (a *App) startHelper() {
 		log.Info("background.helper_not_started", "err", err)
 		return
 	}
-	log.Info("background.helper_started", "command", autostart.BackgroundFlag)
+	log.Info("background.helper_started")
 }

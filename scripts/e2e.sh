@@ -17,6 +17,9 @@ mkdir -p "$root/.tools"
 bindir="$(mktemp -d "$root/.tools/e2e-bin.XXXXXX")"
 trap 'rm -rf "$bindir"' EXIT
 go build -tags dev,webkit2_41 -gcflags "all=-N -l" -o "$bindir/outlook-connect-dev" .
+# The background helper program next to it, as packages install it: the app starts (and writes
+# the start-at-login entry for) this one. Same tag as the app, no cgo as in releases.
+CGO_ENABLED=0 go build -tags dev -o "$bindir/outlook-connect-background" ./cmd/outlook-connect-background
 # Helpers of the Setup test: fakes to configure the app against, and age.
 go build -o "$bindir/demo-services" ./app/demo/cmd/demo-services
 go build -o "$bindir/age-passphrase" ./app/demo/cmd/age-passphrase

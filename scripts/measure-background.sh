@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # measure-background.sh BINARY [SECONDS] — resident memory and idle CPU of
-# the background helper ("BINARY --background", with no display at all:
-# DISPLAY, WAYLAND_DISPLAY and XAUTHORITY unset) next to the window's (BINARY
-# under Xvfb), in the same state: configured against the fakes
+# the background helper as installs run it (the helper program next to
+# BINARY, outlook-connect-background, as make build and every package put
+# it; with no display at all: DISPLAY, WAYLAND_DISPLAY and XAUTHORITY
+# unset) next to the window's (BINARY under Xvfb), in the same state: configured against the fakes
 # (demo-services), a calendar connected, the rule "every meeting with a
 # link", the week's bots scheduled (by the app's own test code,
 # TestPrepareMeasurement). Each process runs alone and is measured after it
@@ -10,9 +11,11 @@
 # /proc/PID/stat over SECONDS (default 60), for the process and for its
 # whole process tree (the window's WebKit web and network processes).
 # VmRSS is split into RssAnon (the process's own memory) and RssFile (pages
-# of the program and its shared libraries: the binary links GTK and
+# of the program and its shared libraries: the window links GTK and
 # WebKitGTK, whose clean pages are shared with other programs and given
-# back under memory pressure).
+# back under memory pressure; the helper program is static and links
+# none). With HELPER_FLAG=1 it measures "BINARY --background" instead, the
+# fallback for installs without the helper program.
 # Prints a Markdown table. `make bench` runs it inside .ci/keyring-session.sh.
 # Nothing reaches the real home folder or keychain namespace; nothing is
 # left running.
@@ -122,6 +125,15 @@ fi
 [ "$#" -ge 1 ] || { echo "usage: $0 BINARY [SECONDS]" >&2; exit 2; }
 bin="$(realpath "$1")"
 secs="${2:-60}"
+if [ "${HELPER_FLAG:-}" = 1 ]; then
+  helper_cmd=("$bin" --background)
+  helper_name="\`outlook-connect --background\` (no display)"
+else
+  helper_cmd=("$(dirname "$bin")/outlook-connect-background")
+  helper_name="\`outlook-connect-background\` (no display)"
+  [ -x "${helper_cmd[0]}" ] ||
+    { echo "no helper program next to $bin (make build puts it there; HELPER_FLAG=1 measures $bin --background)" >&2; exit 2; }
+fi
 [ "$secs" -ge 60 ] || { echo "measure for at least 60 seconds" >&2; exit 2; }
 
 work="$(mktemp -d)"
@@ -170,14 +182,14 @@ echo "measure: connecting a calendar (TestPrepareMeasurement)" >&2
 echo "| process | VmRSS | VmHWM | of which RssAnon | of which RssFile | idle CPU | processes | VmRSS, all | idle CPU, all |"
 echo "|---|---|---|---|---|---|---|---|---|"
 
-echo "measure: $bin --background, no display, ${secs} s" >&2
-"$bin" --background >"$work/helper.out" 2>&1 &
+echo "measure: ${helper_cmd[*]}, no display, ${secs} s" >&2
+"${helper_cmd[@]}" >"$work/helper.out" 2>&1 &
 helper=$!
 pids+=("$helper")
 until_locked "$work/config/scheduler.lock" "$helper" 60 ||
   { echo "the helper never held the scheduler" >&2; cat "$work/config/logs/background.log" >&2; exit 1; }
 sleep 10 # settle: its first status read and plan
-measure "\`--background\` (no display)" "$helper" "$secs"
+measure "$helper_name" "$helper" "$secs"
 stop "$helper" || { echo "the helper exited with $? after SIGTERM" >&2; exit 1; }
 grep -q '"background.stopped","reason":"signal","exit_code":0' "$work/config/logs/background.log" ||
   { echo "the helper did not log a clean stop" >&2; exit 1; }

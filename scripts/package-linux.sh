@@ -4,6 +4,9 @@
 #
 #   bash scripts/package-linux.sh BINARY OUTDIR
 #
+# The background helper program, outlook-connect-background (scripts/build-helper.sh), must sit
+# next to BINARY: both go to /usr/bin, where the app looks for the helper next to itself.
+#
 # Writes OUTDIR/outlook-connect-<version>-linux-amd64.deb and
 #        OUTDIR/outlook-connect-<version>-linux-x86_64.rpm
 # (file names keep the release version as tagged, e.g. 1.2.0-rc.1; inside, the package version
@@ -20,6 +23,8 @@ cd "$ROOT"
 BINARY="$(realpath "$1")"
 OUTDIR="$2"
 [ -x "$BINARY" ] || die "$BINARY is not an executable"
+HELPER="$(dirname "$BINARY")/$APP_NAME-background"
+[ -x "$HELPER" ] || die "$HELPER is missing: build it with scripts/build-helper.sh (make build does)"
 [ -d "$OUTDIR" ] || die "$OUTDIR is not a folder"
 need_go_tool nfpm "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}"
 need_apt convert imagemagick objdump binutils
@@ -57,6 +62,8 @@ rpm_requires() {
     /^$/ { lib = "" }' | LC_ALL=C sort -u
 }
 requires="$(rpm_requires "$BINARY")"
+# The helper needs no shared library at all (CGO_ENABLED=0): nothing to add to the requirements.
+[ -z "$(rpm_requires "$HELPER")" ] || die "$HELPER links shared libraries; it must be built with CGO_ENABLED=0"
 grep -q '^libwebkit2gtk-4\.1\.so\.0()(64bit)$' <<<"$requires" \
   || die "$BINARY does not link libwebkit2gtk-4.1.so.0 (built without the webkit2_41 tag?)"
 CONFIG="$ROOT/build/linux/.nfpm-generated.yaml"
@@ -69,7 +76,7 @@ awk -v reqs="$requires" '
   }
   { print }' "$ROOT/build/linux/nfpm.yaml" >"$CONFIG"
 
-export PKG_VERSION="$VERSION_FULL" PKG_ARCH="amd64" PKG_BINARY="$BINARY" PKG_ICONS="$ICONS" PKG_METAINFO="$METAINFO"
+export PKG_VERSION="$VERSION_FULL" PKG_ARCH="amd64" PKG_BINARY="$BINARY" PKG_HELPER="$HELPER" PKG_ICONS="$ICONS" PKG_METAINFO="$METAINFO"
 export PKG_MAINTAINER="${PKG_MAINTAINER:-Outlook Connect maintainers <maintainers@outlook-connect.invalid>}"
 DEB="$OUTDIR/$APP_NAME-$VERSION_FULL-linux-amd64.deb"
 RPM="$OUTDIR/$APP_NAME-$VERSION_FULL-linux-x86_64.rpm"

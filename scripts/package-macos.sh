@@ -2,11 +2,16 @@
 # macOS release steps, run on a Mac (Wails cannot cross-compile to macOS). Split so that only
 # the signing step ever sees a signing secret:
 #
-#   bash scripts/package-macos.sh build         universal .app, both architectures checked with
-#                                               lipo; zipped (ditto) into build/stage/macos/
+#   bash scripts/package-macos.sh build         universal .app, with the background helper
+#                                               program (scripts/build-helper.sh, one slice per
+#                                               architecture, lipo'd) in Contents/MacOS next to
+#                                               the main executable, where the app looks for it;
+#                                               both programs' architectures checked with lipo;
+#                                               zipped (ditto) into build/stage/macos/
 #                                               (no secrets: the build job)
 #   bash scripts/package-macos.sh sign          from that zip: codesign (hardened runtime, secure
-#                                               timestamp, inside-out, no --deep), notarise and
+#                                               timestamp, inside-out, no --deep: the helper
+#                                               program before the bundle), notarise and
 #                                               staple the app, build the DMG, sign it, notarise
 #                                               and staple the DMG itself, check with spctl
 #                                               -> build/dist/outlook-connect-<ver>-macos-universal.dmg
@@ -33,6 +38,9 @@ die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 WAILS_VERSION="v2.16.0"
 PRODUCT_NAME="Outlook Connect"
 APP_NAME="outlook-connect"
+HELPER="$APP_NAME-background"
+# The helper's code-signing identifier (the main executable's is the bundle id).
+HELPER_ID="ai.outlookconnect.background"
 STAGE="build/stage/macos"
 APP_ZIP="$STAGE/$APP_NAME-app.zip"
 DIST="build/dist"
@@ -47,12 +55,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Both architectures, each a real Mach-O slice (lipo -verify_arch fails on a missing one).
+# Both architectures, each a real Mach-O slice (lipo -verify_arch fails on a missing one), for
+# the main executable and the helper program next to it.
 check_universal() {
-  local bin="$1/Contents/MacOS/$APP_NAME"
-  [ -x "$bin" ] || die "$bin is missing"
-  lipo -verify_arch x86_64 arm64 "$bin" || die "$bin is not universal: $(lipo -archs "$bin")"
-  log "lipo: $(lipo -archs "$bin")"
+  local bin
+  for bin in "$1/Contents/MacOS/$APP_NAME" "$1/Contents/MacOS/$HELPER"; do
+    [ -x "$bin" ] || die "$bin is missing"
+    lipo -verify_arch x86_64 arm64 "$bin" || die "$bin is not universal: $(lipo -archs "$bin")"
+    log "lipo $(basename "$bin"): $(lipo -archs "$bin")"
+  done
 }
 
 cmd_build() {
@@ -76,6 +87,12 @@ cmd_build() {
   "$wails" build -clean -skipbindings -m -trimpath -platform darwin/universal -ldflags "-X main.version=$version_full"
   local app="build/bin/$PRODUCT_NAME.app"
   [ -d "$app" ] || die "wails build produced no $app" # it exits 0 when it builds nothing
+  local arch
+  for arch in amd64 arm64; do
+    VERSION="$version_full" bash scripts/build-helper.sh "$WORK/$HELPER-$arch" "darwin/$arch"
+  done
+  lipo -create -output "$app/Contents/MacOS/$HELPER" "$WORK/$HELPER-amd64" "$WORK/$HELPER-arm64"
+  chmod 755 "$app/Contents/MacOS/$HELPER"
   check_universal "$app"
   rm -rf "$STAGE"
   mkdir -p "$STAGE"
@@ -177,9 +194,16 @@ cmd_sign() {
     log "Signing nested code: ${nested#"$app"/}"
     "${sign[@]}" "$nested"
   done < <(find "$app/Contents" -depth \( -name '*.framework' -o -name '*.app' -o -name '*.xpc' -o -name '*.dylib' -o -name '*.bundle' \) -print0)
+  # The helper program is a second executable in Contents/MacOS: signed on its own first (the
+  # bundle's signature seals only its main executable), with the same hardened runtime.
+  log "Signing nested code: Contents/MacOS/$HELPER"
+  "${sign[@]}" --identifier "$HELPER_ID" "$app/Contents/MacOS/$HELPER"
   log "Signing $PRODUCT_NAME.app (hardened runtime, secure timestamp)"
   "${sign[@]}" "$app"
   codesign --verify --deep --strict --verbose=2 "$app"
+  codesign --verify --strict --verbose=2 "$app/Contents/MacOS/$HELPER"
+  codesign -dv --verbose=2 "$app/Contents/MacOS/$HELPER" 2>&1 | grep -q 'flags=.*runtime' \
+    || die "$HELPER is not signed with the hardened runtime"
   codesign -dv --verbose=2 "$app" 2>&1 | grep -E '^(Authority|TeamIdentifier|Timestamp|Runtime)' >&2 || true
 
   # The app is notarised and stapled on its own too, so a copy dragged out of the DMG opens

@@ -6,11 +6,13 @@
 # What it checks: build/dist holds exactly the expected release files, none with a "~" or any
 # other character GitHub rewrites, and SHA256SUMS lists exactly them with matching digests;
 # the .deb and .rpm are reproducible (packaged again from the same binary: byte-identical);
-# .deb control fields and contents, AppStream metainfo (appstreamcli validate), the scalable SVG
+# .deb control fields and contents (the background helper program next to the main binary in
+# /usr/bin: executable, static, no GTK/WebKit, stamped with the version, runs with no display),
+# AppStream metainfo (appstreamcli validate), the scalable SVG
 # icon, PNG icons without date chunks; a real dpkg -i / --purge round trip leaves no file behind
 # (root or passwordless sudo only, and only if outlook-connect is not already installed); .rpm
 # requirements by soname and file list; Windows file versions (distinct per release candidate)
-# and product versions; both installers unpack (7-Zip) to exactly the staged exe and
+# and product versions; both installers unpack (7-Zip) to exactly the staged exes and
 # uninstaller; the installer script's rules (install folder kept, downgrade refused, WebView2
 # failure is an error, only this session's copies stopped, start-at-login entry removed); the
 # signing round trip through the release code path (scripts/windows-installers.sh with a key
@@ -87,6 +89,8 @@ log "Testing artifacts for version $VERSION_FULL"
 DEB="$DIST/$APP_NAME-$VERSION_FULL-linux-amd64.deb"
 RPM="$DIST/$APP_NAME-$VERSION_FULL-linux-x86_64.rpm"
 EXE="$BIN_DIR/$APP_NAME.exe"
+HELPER="$APP_NAME-background"
+WIN_HELPER="$BIN_DIR/$HELPER.exe"
 INST_MACHINE="$DIST/$APP_NAME-$VERSION_FULL-windows-amd64-installer.exe"
 INST_USER="$DIST/$APP_NAME-$VERSION_FULL-windows-amd64-user-installer.exe"
 
@@ -138,7 +142,7 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ]; then
     "! dpkg-deb --ctrl-tarfile '$DEB' | tar -t | grep -Eq '(preinst|postinst|prerm|postrm)\$'"
 
   dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's#^\./#/#' >"$WORK/deb.list"
-  for p in /usr/bin/$APP_NAME /usr/share/applications/$APP_NAME.desktop /usr/share/doc/$APP_NAME/copyright; do
+  for p in /usr/bin/$APP_NAME /usr/bin/$HELPER /usr/share/applications/$APP_NAME.desktop /usr/share/doc/$APP_NAME/copyright; do
     check "contains $p" grep -qx "$p" "$WORK/deb.list"
   done
   for s in 16 24 32 48 64 128 256 512; do
@@ -153,6 +157,14 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ]; then
   check "unpacked binary is an executable ELF x86-64" bash -c \
     "test -x '$X/usr/bin/$APP_NAME' && file -b '$X/usr/bin/$APP_NAME' | grep -q 'ELF 64-bit LSB .*x86-64'"
   check "unpacked binary is the one in build/bin" cmp -s "$X/usr/bin/$APP_NAME" "$BIN_DIR/$APP_NAME"
+  # The background helper program, where the app looks for it: next to the main binary.
+  check "unpacked helper $HELPER is an executable static ELF x86-64, next to $APP_NAME" bash -c \
+    "test -x '$X/usr/bin/$HELPER' && file -b '$X/usr/bin/$HELPER' | grep -q 'ELF 64-bit LSB .*x86-64.*statically linked'"
+  check "unpacked helper is the one in build/bin" cmp -s "$X/usr/bin/$HELPER" "$BIN_DIR/$HELPER"
+  check "helper needs no shared library (no GTK, no WebKit, no libc)" bash -c \
+    "! objdump -p '$X/usr/bin/$HELPER' | grep -q NEEDED && ! strings '$X/usr/bin/$HELPER' | grep -qiE 'libwebkit2gtk|libgtk-3'"
+  check "helper mode 0755 in the package" bash -c \
+    "dpkg-deb -c '$DEB' | grep -E ' \./usr/bin/$HELPER\$' | grep -q '^-rwxr-xr-x'"
   check "desktop-file-validate (packaged file)" desktop-file-validate "$X/usr/share/applications/$APP_NAME.desktop"
   check "desktop file: Exec/Icon/StartupWMClass" bash -c "
     f='$X/usr/share/applications/$APP_NAME.desktop'
@@ -283,6 +295,27 @@ INNER
   fi
 fi
 
+# --- The background helper program runs with no display at all -------------------------------
+# Nothing is configured in its private folder, so it starts, logs who it is and stops: enough to
+# show it runs on this system without GTK or a display, stamped with this version.
+if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$DEB" ]; then
+  section "Background helper without a display"
+  if [ "$INSTALLED_BY_US" = 1 ]; then HELPER_BIN="/usr/bin/$HELPER"; else HELPER_BIN="$WORK/deb-root/usr/bin/$HELPER"; fi
+  mkdir -p "$WORK/helper-home"
+  rc=0
+  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$WORK/helper-home" XDG_CONFIG_HOME="$WORK/helper-home/.config" \
+    OUTLOOK_CONNECT_CONFIG_DIR="$WORK/helper-home/config" OUTLOOK_CONNECT_KEYRING_SERVICE="Outlook Connect package-test $$" \
+    timeout 30 "$HELPER_BIN" >"$WORK/helper.out" 2>&1 || rc=$?
+  HELPER_LOG="$WORK/helper-home/config/logs/background.log"
+  cp "$HELPER_LOG" "$ART_DIR/helper-background.log" 2>/dev/null || true
+  check "$HELPER_BIN stopped by itself with nothing to do (exit $rc, not killed by the timeout)" test "$rc" -ne 124
+  check "its log names version $VERSION_FULL and the program $HELPER" \
+    grep -qF "\"msg\":\"background.started\",\"version\":\"$VERSION_FULL\",\"pid\":" "$HELPER_LOG"
+  check "its log names the program $HELPER and says why it stopped" bash -c \
+    "grep -qF '\"program\":\"$HELPER\"' '$HELPER_LOG' && grep -qF '\"msg\":\"background.stopped\"' '$HELPER_LOG'"
+  check "$HELPER refuses an unknown argument (exit 2)" bash -c "'$HELPER_BIN' --no-such-flag 2>/dev/null; [ \$? -eq 2 ]"
+fi
+
 # Purge and check nothing of the package remains.
 if [ "$INSTALLED_BY_US" = 1 ] && [ "${KEEP_INSTALLED:-}" != 1 ]; then
   section "dpkg --purge"
@@ -328,6 +361,8 @@ if [ "${SKIP_LINUX:-}" != 1 ] && [ -s "$RPM" ]; then
   check "rpm names no distribution-specific package for a library" bash -c "! grep -qxE 'gtk3|webkit2gtk4\.1|libwebkit2gtk-4_1-0' '$WORK/rpm.requires'"
   q -l >"$WORK/rpm.list"
   check "rpm contains /usr/bin/$APP_NAME" grep -qx "/usr/bin/$APP_NAME" "$WORK/rpm.list"
+  check "rpm contains the helper /usr/bin/$HELPER, mode 0755" bash -c \
+    "rpm -qp --nosignature --queryformat '[%{FILEMODES:perms} %{FILENAMES}\n]' '$RPM' 2>/dev/null | grep -qx -- '-rwxr-xr-x /usr/bin/$HELPER'"
   check "rpm contains the desktop file" grep -qx "/usr/share/applications/$APP_NAME.desktop" "$WORK/rpm.list"
   check "rpm contains 8 hicolor icons" test "$(grep -c "^/usr/share/icons/hicolor/.*/apps/$APP_NAME.png\$" "$WORK/rpm.list")" -eq 8
   check "rpm contains the SVG icon and the metainfo" bash -c \
@@ -365,6 +400,9 @@ NSI="$ROOT/build/windows/installer/project.nsi"
 if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   section "Windows exe and installers"
   check "exe: PE32+ executable (GUI) x86-64" bash -c "file -b '$EXE' | grep -q '^PE32+ executable (GUI) x86-64'"
+  # GUI subsystem: started at login from the Run key, a console program would open a window.
+  check "helper $HELPER.exe: PE32+ executable (GUI) x86-64" bash -c "file -b '$WIN_HELPER' | grep -q '^PE32+ executable (GUI) x86-64'"
+  check "helper $HELPER.exe carries version $VERSION_FULL (-X main.version)" bash -c "strings '$WIN_HELPER' | grep -qF '$VERSION_FULL'"
   check "exe ProductVersion = $VERSION_FULL" test "$(vs_value "$EXE" ProductVersion)" = "$VERSION_FULL"
   check "exe FileVersion = $FILE_VERSION" test "$(vs_value "$EXE" FileVersion)" = "$FILE_VERSION"
   check "exe fixed file version = $FILE_VERSION" test "$(fixed_file_version "$EXE")" = "$FILE_VERSION"
@@ -373,8 +411,8 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   check "exe manifest identity ai.outlookconnect.desktop, asInvoker" bash -c \
     "strings '$EXE' | grep -q 'name=\"ai.outlookconnect.desktop\"' && strings '$EXE' | grep -q 'asInvoker'"
   check "build/windows/info.json restored after the build" git -C "$ROOT" diff --quiet -- build/windows/info.json
-  check "stage holds the exe and both uninstallers" bash -c \
-    "cmp -s '$STAGE/$APP_NAME.exe' '$EXE' && test -s '$STAGE/uninstall-machine.exe' && test -s '$STAGE/uninstall-user.exe'"
+  check "stage holds both exes and both uninstallers" bash -c \
+    "cmp -s '$STAGE/$APP_NAME.exe' '$EXE' && cmp -s '$STAGE/$HELPER.exe' '$WIN_HELPER' && test -s '$STAGE/uninstall-machine.exe' && test -s '$STAGE/uninstall-user.exe'"
   for inst in "$INST_MACHINE" "$INST_USER"; do
     [ -s "$inst" ] || continue
     n="$(basename "$inst")"
@@ -386,6 +424,7 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
     d="$WORK/unpack-${n%.exe}"
     if "$SEVENZIP" x -y -o"$d" "$inst" >"$WORK/7z.log" 2>&1; then
       check "$n: contains exactly build/bin/$APP_NAME.exe" cmp -s "$d/$APP_NAME.exe" "$EXE"
+      check "$n: contains exactly build/bin/$HELPER.exe, next to $APP_NAME.exe" cmp -s "$d/$HELPER.exe" "$WIN_HELPER"
       check "$n: contains the staged $scope uninstaller" cmp -s "$d/uninstall.exe" "$STAGE/uninstall-$scope.exe"
       check "$n: contains the WebView2 bootstrapper" test -s "$d/\$PLUGINSDIR/webview2bootstrapper/MicrosoftEdgeWebview2Setup.exe"
     else
@@ -405,6 +444,12 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   check "every taskkill is limited to this session" bash -c "
     grep -n 'taskkill' '$NSI' | grep -v '^ *[0-9]*: *#' >'$WORK/taskkill.txt'; test -s '$WORK/taskkill.txt'
     ! grep -v '/FI \"SESSION eq \$1\"' '$WORK/taskkill.txt'"
+  check "the helper program is installed next to the exe, stopped (this session) and removed by the uninstaller" bash -c "
+    grep -qx '!define HELPER_EXECUTABLE   \"$HELPER.exe\"' '$NSI' &&
+    sed -n '/^Section\$/,/^SectionEnd/p' '$NSI' | grep -qF 'File \"/oname=\${HELPER_EXECUTABLE}\" \"\${OC_HELPER_BINARY}\"' &&
+    sed -n '/^!macro oc.stopApp/,/^!macroend/p' '$NSI' | grep -qF '/F /FI \"SESSION eq \$1\" /IM \"\${HELPER_EXECUTABLE}\"' &&
+    sed -n '/^!macro oc.checkNotInUse/,/^!macroend/p' '$NSI' | grep -qF '\$INSTDIR\\\${HELPER_EXECUTABLE}' &&
+    sed -n '/^Section \"uninstall\"/,/^SectionEnd/p' '$NSI' | grep -qF 'Delete \"\$INSTDIR\\\${HELPER_EXECUTABLE}\"'"
   check "a failed WebView2 setup aborts with exit code 4" bash -c \
     "sed -n '/^!macro oc.webview2runtime/,/^!macroend/p' '$NSI' | grep -q 'SetErrorLevel 4' && sed -n '/^!macro oc.webview2runtime/,/^!macroend/p' '$NSI' | grep -q 'Abort'"
   check "the Wails WebView2 macro (which ignores failures) is not used" bash -c "! grep -q 'wails.webview2runtime' '$NSI'"

@@ -8,6 +8,7 @@
 #   SHA256SUMS                                             checksums of exactly the files above
 # <ver> is the version as tagged (1.2.0, 1.2.0-rc.1): no file name ever carries a "~".
 # Also: the bare binaries build/bin/outlook-connect and build/bin/outlook-connect.exe, the
+# background helper programs next to them (outlook-connect-background[.exe], scripts/build-helper.sh), the
 # Windows signing stage build/stage/windows/ (see scripts/windows-installers.sh) and
 # build/bin/package.env (what package-test.sh checks against).
 #
@@ -97,10 +98,11 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ "${WINDOWS_STAGE_ONLY:-}" != 1 ]; then
 fi
 
 # --- 3. Baked profile (optional) --------------------------------------------------------------
-# main.go embeds build/profile/ whole: anything in it but its README would ship in every binary.
-stray="$(cd "$ROOT/build/profile" && find . -mindepth 1 ! -name README.md -printf '%P\n' | sort)"
+# build/profile/profile.go embeds that folder whole: anything in it but its README and itself
+# would ship in every binary.
+stray="$(cd "$ROOT/build/profile" && find . -mindepth 1 ! -name README.md ! -name profile.go -printf '%P\n' | sort)"
 if [ -n "$stray" ]; then
-  die "build/profile/ holds more than its README:
+  die "build/profile/ holds more than its README and profile.go:
          ${stray//$'\n'/$'\n'         }
        It would be embedded in every artifact (a leftover profile.json from an interrupted
        build, perhaps). Delete it, or pass PROFILE=… to bake a setup file on purpose."
@@ -160,6 +162,10 @@ if [ "${SKIP_LINUX:-}" != 1 ]; then
   require_file "$BIN_DIR/$APP_NAME" "Linux binary"
   file -b "$BIN_DIR/$APP_NAME" | grep -q '^ELF 64-bit' || die "$BIN_DIR/$APP_NAME is not an ELF binary"
   ok "build/bin/$APP_NAME ($(human_size "$BIN_DIR/$APP_NAME"))"
+  VERSION="$VERSION_FULL" bash "$ROOT/scripts/build-helper.sh" "$BIN_DIR/$APP_NAME-background" linux/amd64
+  file -b "$BIN_DIR/$APP_NAME-background" | grep -q '^ELF 64-bit.*statically linked' \
+    || die "$BIN_DIR/$APP_NAME-background is not a static ELF binary"
+  ok "build/bin/$APP_NAME-background ($(human_size "$BIN_DIR/$APP_NAME-background"))"
   step_end
 
   # --- 6. .deb and .rpm (reproducible: scripts/package-linux.sh) ------------------------------
@@ -173,7 +179,10 @@ fi
 if [ "${SKIP_WINDOWS:-}" != 1 ]; then
   step_start "Windows cross-build (wails build -nsis)"
   WIN_EXE="$BIN_DIR/$APP_NAME.exe"
-  rm -f "$WIN_EXE" "$BIN_DIR"/*installer*.exe
+  WIN_HELPER="$BIN_DIR/$APP_NAME-background.exe"
+  rm -f "$WIN_EXE" "$WIN_HELPER" "$BIN_DIR"/*installer*.exe
+  # First: the installer wails builds here (and discards) takes it from next to the exe.
+  VERSION="$VERSION_FULL" bash "$ROOT/scripts/build-helper.sh" "$WIN_HELPER" windows/amd64
   win_flags=("${WAILS_FLAGS[@]}")
   # The Linux build just generated the bindings and built the frontend: reuse them.
   if [ "${SKIP_LINUX:-}" = 1 ]; then
@@ -186,10 +195,12 @@ if [ "${SKIP_WINDOWS:-}" != 1 ]; then
   "$WAILS" build -platform windows/amd64 -nsis "${win_flags[@]}"
   require_file "$WIN_EXE" "Windows exe"
   file -b "$WIN_EXE" | grep -q 'PE32+ executable (GUI) x86-64' || die "$WIN_EXE is not a PE32+ GUI x86-64 binary"
+  require_file "$WIN_HELPER" "Windows background helper"
+  file -b "$WIN_HELPER" | grep -q 'PE32+ executable (GUI) x86-64' || die "$WIN_HELPER is not a PE32+ GUI x86-64 binary"
   rm -f "$BIN_DIR"/*installer*.exe
   step_end
 
-  step_start "Windows stage (exe + uninstallers to sign)"
+  step_start "Windows stage (exes + uninstallers to sign)"
   bash "$ROOT/scripts/windows-installers.sh" stage "$WIN_EXE" "$STAGE"
   step_end
 

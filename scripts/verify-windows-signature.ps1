@@ -4,7 +4,7 @@
 # timestamp, and the signer is who it should be ($env:EXPECTED_SUBJECT, if set).
 #
 #   ./scripts/verify-windows-signature.ps1 FILE...
-#   ./scripts/verify-windows-signature.ps1 -Unpack INSTALLER...   also the exe and uninstaller inside
+#   ./scripts/verify-windows-signature.ps1 -Unpack INSTALLER...   also the exes and uninstaller inside
 param(
     [switch]$Unpack,
     [Parameter(Mandatory = $true, ValueFromRemainingArguments = $true)][string[]]$Files
@@ -33,9 +33,9 @@ foreach ($f in $Files) {
     if ($Unpack) {
         # 7-Zip unpacks NSIS installers; the runner image ships it.
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ([System.Guid]::NewGuid())
-        & 7z x -y "-o$dir" $f outlook-connect.exe uninstall.exe | Out-Null
+        & 7z x -y "-o$dir" $f outlook-connect.exe outlook-connect-background.exe uninstall.exe | Out-Null
         if ($LASTEXITCODE -ne 0) { Write-Host "::error::7-Zip could not unpack $f"; $failed = $true; continue }
-        foreach ($inner in 'outlook-connect.exe', 'uninstall.exe') {
+        foreach ($inner in 'outlook-connect.exe', 'outlook-connect-background.exe', 'uninstall.exe') {
             $p = Join-Path $dir $inner
             if (-not (Test-Path $p)) { Write-Host "::error::$(Split-Path $f -Leaf) holds no $inner"; $failed = $true; continue }
             if (-not (Test-Signature $p)) { $failed = $true }

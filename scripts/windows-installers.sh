@@ -3,15 +3,17 @@
 # steps ever see a signing secret:
 #
 #   windows-installers.sh stage EXE STAGE        unsigned inputs (no secrets: the build job)
-#   windows-installers.sh sign-payload STAGE     sign the exe and both uninstallers (pkcs11)
+#   windows-installers.sh sign-payload STAGE     sign both exes and both uninstallers (pkcs11)
 #   windows-installers.sh build STAGE OUTDIR     makensis: per-machine and per-user installers
 #   windows-installers.sh sign-installers OUTDIR sign the installers (pkcs11)
 #   windows-installers.sh verify STAGE OUTDIR    chain + timestamp of the installers and of the
-#                                                exe and uninstaller inside each of them
+#                                                exes and uninstaller inside each of them
 #   windows-installers.sh all STAGE OUTDIR       the four above; unsigned when
 #                                                WINDOWS_SIGN_BACKEND is empty (development)
 #
-# STAGE holds: outlook-connect.exe; uninstall-machine.exe and uninstall-user.exe (what makensis
+# STAGE holds: outlook-connect.exe and outlook-connect-background.exe (the background helper
+# program, taken from next to EXE, where package.sh builds it); uninstall-machine.exe and
+# uninstall-user.exe (what makensis
 # generates as the uninstaller of each installer, copied out so it can be signed before it is
 # embedded); nsis/ (wails_tools.nsh and the WebView2 bootstrapper from `wails build -nsis`);
 # stage.env (versions and the uninstallers' SHA-256 before signing). makensis is deterministic,
@@ -28,6 +30,7 @@ cd "$ROOT"
 
 need_apt makensis nsis
 SCOPES=(machine user)
+HELPER_EXE="$APP_NAME-background.exe"
 installer_name() { # VERSION SCOPE
   if [ "$2" = user ]; then echo "$APP_NAME-$1-windows-amd64-user-installer.exe"
   else echo "$APP_NAME-$1-windows-amd64-installer.exe"; fi
@@ -60,12 +63,14 @@ run_makensis() {
 cmd_stage() { # EXE STAGE
   local exe="$1" stage="$2"
   require_file "$exe" "Windows exe"
+  require_file "$(dirname "$exe")/$HELPER_EXE" "Windows background helper (scripts/build-helper.sh)"
   for f in wails_tools.nsh tmp/MicrosoftEdgeWebview2Setup.exe; do
     require_file "$ROOT/build/windows/installer/$f" "$f (written by wails build -nsis)"
   done
   rm -rf "$stage"
   mkdir -p "$stage/nsis/tmp"
   cp "$exe" "$stage/$APP_NAME.exe"
+  cp "$(dirname "$exe")/$HELPER_EXE" "$stage/$HELPER_EXE"
   cp "$ROOT/build/windows/installer/wails_tools.nsh" "$stage/nsis/"
   cp "$ROOT/build/windows/installer/tmp/MicrosoftEdgeWebview2Setup.exe" "$stage/nsis/tmp/"
   cat >"$stage/stage.env" <<ENV
@@ -81,11 +86,11 @@ ENV
     echo "UNINSTALLER_SHA256_${scope^^}=$(sha256sum "$stage/uninstall-$scope.exe" | cut -d' ' -f1)" >>"$stage/stage.env"
   done
   rm -rf "$tmp"
-  ok "staged $(basename "$exe") and both uninstallers in ${stage#"$ROOT"/}"
+  ok "staged $(basename "$exe"), $HELPER_EXE and both uninstallers in ${stage#"$ROOT"/}"
 }
 
 cmd_sign_payload() { # STAGE
-  bash "$ROOT/scripts/sign-windows.sh" "$1/$APP_NAME.exe" "$1/uninstall-machine.exe" "$1/uninstall-user.exe"
+  bash "$ROOT/scripts/sign-windows.sh" "$1/$APP_NAME.exe" "$1/$HELPER_EXE" "$1/uninstall-machine.exe" "$1/uninstall-user.exe"
 }
 
 cmd_build() { # STAGE OUTDIR
@@ -119,10 +124,12 @@ cmd_verify() { # STAGE OUTDIR
     require_file "$inst" "$scope installer"
     "$sevenzip" x -y -o"$x/$scope" "$inst" >/dev/null || die "7-Zip could not unpack $inst"
     cmp -s "$x/$scope/$APP_NAME.exe" "$stage/$APP_NAME.exe" || die "$(basename "$inst") does not hold the staged $APP_NAME.exe"
+    cmp -s "$x/$scope/$HELPER_EXE" "$stage/$HELPER_EXE" || die "$(basename "$inst") does not hold the staged $HELPER_EXE"
     cmp -s "$x/$scope/uninstall.exe" "$stage/uninstall-$scope.exe" || die "$(basename "$inst") does not hold the staged uninstall-$scope.exe"
     mv "$x/$scope/$APP_NAME.exe" "$x/$scope-$APP_NAME.exe"
+    mv "$x/$scope/$HELPER_EXE" "$x/$scope-$HELPER_EXE"
     mv "$x/$scope/uninstall.exe" "$x/$scope-uninstall.exe"
-    files+=("$inst" "$x/$scope-$APP_NAME.exe" "$x/$scope-uninstall.exe")
+    files+=("$inst" "$x/$scope-$APP_NAME.exe" "$x/$scope-$HELPER_EXE" "$x/$scope-uninstall.exe")
   done
   bash "$ROOT/scripts/verify-windows-signature.sh" "${files[@]}" || { rm -rf "$x"; die "signature verification failed"; }
   rm -rf "$x"

@@ -5,13 +5,22 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-// BackgroundFlag is the argument the entry passes to the executable; main
-// parses the same constant.
+// BackgroundFlag makes the app's main program run as the background
+// helper; main parses the same constant. The entry uses it only when the
+// helper program (HelperName) is not installed next to the main program.
 const BackgroundFlag = "--background"
+
+// HelperName is the background helper's own program
+// (cmd/outlook-connect-background; ".exe" on Windows): the helper without
+// the window's GTK and WebKit, so it costs a few megabytes. Packages
+// install it next to the main program (/usr/bin, the .app bundle's
+// Contents/MacOS, the Windows install folder).
+const HelperName = "outlook-connect-background"
 
 // Defaults for Options. The Windows value name is DefaultDisplayName: the
 // NSIS uninstaller deletes a value of exactly that name, so it must not
@@ -41,8 +50,9 @@ type Options struct {
 	// Comment is the Linux entry's description.
 	Comment string
 
-	// Executable is the program to start; empty means this process's
-	// executable. Symlinks are resolved either way.
+	// Executable is the app's main program; empty means this process's
+	// executable. Symlinks are resolved either way. The entry starts the
+	// helper program next to it when there is one (BackgroundCommand).
 	Executable string
 	// HomeDir overrides the home folder (tests); empty means the user's.
 	HomeDir string
@@ -60,7 +70,10 @@ type Options struct {
 type Status struct {
 	// Installed: an entry exists (for Linux, possibly a system-wide one).
 	Installed bool
-	// Current: the entry starts this executable with BackgroundFlag.
+	// Current: the entry runs Entry.Command(). An entry that starts the
+	// main program with BackgroundFlag (written by a release without the
+	// helper program, or before the helper was installed) is not current
+	// while the helper is there, so Enable rewrites it.
 	Current bool
 	// DisabledOutside: the entry exists but was switched off in the
 	// system's own settings (GNOME Tweaks and KDE's Autostart page on
@@ -78,18 +91,20 @@ type Status struct {
 type Entry struct {
 	opts    Options
 	exe     string
-	tempWhy string // why exe is a temporary path; "" when it is not
+	cmd     []string // what the entry runs: BackgroundCommand of exe
+	tempWhy string   // why exe is a temporary path; "" when it is not
 	b       backend
 }
 
-// backend is one OS's mechanism. exe is already validated.
+// backend is one OS's mechanism. cmd is the command to run (program and
+// arguments), already validated for enable.
 type backend interface {
 	describe() string
-	status(exe string) (Status, error)
-	enable(exe string) error
+	status(cmd []string) (Status, error)
+	enable(cmd []string) error
 	disable() error
-	// checkExecutable refuses paths this mechanism cannot express.
-	checkExecutable(exe string) error
+	// checkCommand refuses commands this mechanism cannot express.
+	checkCommand(cmd []string) error
 }
 
 // New resolves the executable and home folder and returns the Entry for
@@ -127,7 +142,7 @@ func newFor(goos string, opts Options, e env, reg registryAPI) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	en := &Entry{opts: opts, exe: exe, tempWhy: temporaryReason(goos, exe, e.tempDirs())}
+	en := &Entry{opts: opts, exe: exe, cmd: backgroundCommand(goos, exe), tempWhy: temporaryReason(goos, exe, e.tempDirs())}
 
 	switch goos {
 	case "windows":
@@ -289,17 +304,37 @@ func temporaryReason(goos, exe string, tempDirs []string) string {
 	return ""
 }
 
-// Executable returns the resolved path the entry starts.
+// Executable returns the resolved path of the app's main program.
 func (e *Entry) Executable() string { return e.exe }
 
-// Command returns the full command the entry runs.
-func (e *Entry) Command() []string { return []string{e.exe, BackgroundFlag} }
+// Command returns the full command the entry runs (BackgroundCommand of
+// Executable, found when the Entry was made).
+func (e *Entry) Command() []string { return slices.Clone(e.cmd) }
+
+// BackgroundCommand is the command that runs the background helper of the
+// app whose main program is exe (absolute, symlinks resolved): the helper
+// program when it sits next to exe and is runnable, else exe with
+// BackgroundFlag (a development build, "go run", or an install without the
+// helper), which runs the same helper code inside the bigger program.
+func BackgroundCommand(exe string) []string { return backgroundCommand(runtime.GOOS, exe) }
+
+func backgroundCommand(goos, exe string) []string {
+	name := HelperName
+	if goos == "windows" {
+		name += ".exe"
+	}
+	helper := filepath.Join(filepath.Dir(exe), name)
+	if r, err := filepath.EvalSymlinks(helper); err == nil && r != exe && checkRunnable(r) == nil {
+		return []string{r}
+	}
+	return []string{exe, BackgroundFlag}
+}
 
 // Describe says where the entry lives, for diagnostics and support.
 func (e *Entry) Describe() string { return e.b.describe() }
 
 // Status reads the entry the system has now.
-func (e *Entry) Status() (Status, error) { return e.b.status(e.exe) }
+func (e *Entry) Status() (Status, error) { return e.b.status(e.cmd) }
 
 // Enabled reports whether an entry exists and is switched on. It may start
 // another path; Enable repairs that.
@@ -311,20 +346,22 @@ func (e *Entry) Enabled() (bool, error) {
 	return st.Installed && !st.DisabledOutside, nil
 }
 
-// Enable makes the executable start with BackgroundFlag at login. It
-// replaces an entry that starts another path, switches back on an entry
-// turned off in the system's settings, and leaves a current entry as it is.
+// Enable makes Command start at login. It replaces an entry that runs
+// anything else (the app was moved or reinstalled elsewhere, or an older
+// release's entry starts the main program with BackgroundFlag), switches
+// back on an entry turned off in the system's settings, and leaves a
+// current entry as it is.
 func (e *Entry) Enable() error {
 	if e.tempWhy != "" && !e.opts.AllowTemporaryExecutable {
 		return temporaryExecutable(e.exe, e.tempWhy)
 	}
-	if err := checkRunnable(e.exe); err != nil {
+	if err := checkRunnable(e.cmd[0]); err != nil {
 		return err
 	}
-	if err := e.b.checkExecutable(e.exe); err != nil {
+	if err := e.b.checkCommand(e.cmd); err != nil {
 		return err
 	}
-	return e.b.enable(e.exe)
+	return e.b.enable(e.cmd)
 }
 
 // Disable removes the entry. A missing entry is success.

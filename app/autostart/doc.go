@@ -1,7 +1,12 @@
 // Package autostart makes Outlook Connect's background helper start when the
 // person logs in, with each operating system's own mechanism, and removes it
-// again. The entry always runs "<absolute path of the executable>
-// --background" (BackgroundFlag).
+// again. The entry runs the helper program, outlook-connect-background
+// (HelperName), when it is installed next to the main program, as every
+// package installs it; otherwise (a development build, an install of an
+// older layout) "<absolute path of the executable> --background"
+// (BackgroundFlag). BackgroundCommand makes that choice; an entry that runs
+// anything else, such as the one an older release wrote, is not current,
+// and Enable rewrites it.
 //
 // Where the entry lives (also what Entry.Describe reports):
 //
@@ -24,7 +29,8 @@
 //     through AssociatedBundleIdentifiers.
 //   - Windows: the value "Outlook Connect" under
 //     HKCU\Software\Microsoft\Windows\CurrentVersion\Run, whose data is the
-//     quoted program path followed by " --background". Task Manager's
+//     quoted path of outlook-connect-background.exe (or of the main program
+//     followed by " --background"). Task Manager's
 //     Startup tab can switch it off (recorded under
 //     HKCU\...\Explorer\StartupApproved\Run); Status reports that, and
 //     Enable, being the person's explicit choice, switches it back on.
@@ -42,6 +48,7 @@
 // and Enable refuses a path that will not survive: a temporary folder, a "go
 // run" or "go test" build folder, or a macOS App Translocation mount (the
 // app opened straight from Downloads or a disk image). Enable rewrites an
-// entry that points at another path (the app was moved or reinstalled
-// elsewhere), and leaves an identical entry untouched.
+// entry that runs another command (the app was moved or reinstalled
+// elsewhere, or updated to a release with the helper program), and leaves
+// an identical entry untouched.
 package autostart

@@ -23,11 +23,11 @@ type launchAgent struct {
 
 func (l *launchAgent) describe() string { return "LaunchAgent " + l.path }
 
-// checkExecutable: XML 1.0 cannot carry control characters, which
+// checkCommand: XML 1.0 cannot carry control characters, which
 // checkRunnable already refuses; nothing else is out of reach.
-func (l *launchAgent) checkExecutable(string) error { return nil }
+func (l *launchAgent) checkCommand([]string) error { return nil }
 
-func (l *launchAgent) status(exe string) (Status, error) {
+func (l *launchAgent) status(want []string) (Status, error) {
 	st := Status{Location: l.path}
 	raw, err := os.ReadFile(l.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -40,7 +40,7 @@ func (l *launchAgent) status(exe string) (Status, error) {
 	if d, err := decodePlistDict(raw); err == nil {
 		if args, ok := d["ProgramArguments"].([]string); ok {
 			st.Command = args
-			st.Current = sameCommand(args, []string{exe, BackgroundFlag}, false)
+			st.Current = sameCommand(args, want, false)
 		}
 		// launchd skips a job marked Disabled (the old way of switching
 		// one off; macOS 13's Login Items keeps its own record, which
@@ -52,8 +52,8 @@ func (l *launchAgent) status(exe string) (Status, error) {
 	return st, nil
 }
 
-func (l *launchAgent) enable(exe string) error {
-	want := l.plist(exe)
+func (l *launchAgent) enable(cmd []string) error {
+	want := l.plist(cmd)
 	if have, err := os.ReadFile(l.path); err == nil && bytes.Equal(have, want) {
 		return nil
 	}
@@ -89,7 +89,7 @@ func (l *launchAgent) disable() error {
 //     app's name in Login Items instead of the developer's.
 //   - Standard output and error to /dev/null: the helper writes its own
 //     rotated log files in the config folder.
-func (l *launchAgent) plist(exe string) []byte {
+func (l *launchAgent) plist(cmd []string) []byte {
 	var b bytes.Buffer
 	esc := func(s string) string {
 		var e bytes.Buffer
@@ -113,7 +113,7 @@ func (l *launchAgent) plist(exe string) []byte {
 	b.WriteString(`<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">` + "\n")
 	b.WriteString(`<plist version="1.0">` + "\n<dict>\n")
 	str("Label", l.label)
-	array("ProgramArguments", exe, BackgroundFlag)
+	array("ProgramArguments", cmd...)
 	boolean("RunAtLoad", true)
 	boolean("KeepAlive", false)
 	str("ProcessType", "Background")

@@ -78,7 +78,7 @@ func macEntry(t *testing.T, rel string) (*Entry, string, string) {
 func TestLaunchAgentPlistAsData(t *testing.T) {
 	exe := `/Applications/Outlook & "Co" <Connect>'s.app/Contents/MacOS/outlook-connect`
 	la := &launchAgent{label: DefaultLabel, bundleID: DefaultBundleID}
-	keys := readPlist(t, la.plist(exe))
+	keys := readPlist(t, la.plist([]string{exe, BackgroundFlag}))
 
 	str := func(k, want string) {
 		t.Helper()
@@ -124,7 +124,7 @@ func TestLaunchAgentPlistAsData(t *testing.T) {
 	}
 
 	// The package's own reader agrees (Status depends on it).
-	d, err := decodePlistDict(la.plist(exe))
+	d, err := decodePlistDict(la.plist([]string{exe, BackgroundFlag}))
 	if err != nil || !reflect.DeepEqual(d["ProgramArguments"], []string{exe, "--background"}) || d["RunAtLoad"] != true || d["KeepAlive"] != false {
 		t.Errorf("decodePlistDict = %v, %v", d, err)
 	}
@@ -162,7 +162,7 @@ func TestLaunchAgentPlistExactBytes(t *testing.T) {
 </dict>
 </plist>
 `
-	if got := string(la.plist("/Applications/Outlook Connect.app/Contents/MacOS/outlook-connect")); got != want {
+	if got := string(la.plist([]string{"/Applications/Outlook Connect.app/Contents/MacOS/outlook-connect", BackgroundFlag})); got != want {
 		t.Errorf("plist:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -240,7 +240,7 @@ func TestLaunchAgentRewritesAMovedApp(t *testing.T) {
 func TestLaunchAgentDisabledKey(t *testing.T) {
 	en, exe, path := macEntry(t, "x/outlook-connect")
 	la := en.b.(*launchAgent)
-	raw := bytes.Replace(la.plist(exe), []byte("<dict>\n"), []byte("<dict>\n\t<key>Disabled</key>\n\t<true/>\n"), 1)
+	raw := bytes.Replace(la.plist([]string{exe, BackgroundFlag}), []byte("<dict>\n"), []byte("<dict>\n\t<key>Disabled</key>\n\t<true/>\n"), 1)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}

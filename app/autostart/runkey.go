@@ -33,9 +33,12 @@ type registryAPI interface {
 	deleteValue(key, name string) error
 }
 
-// RunValue is the data of the Run value that starts exe in the background:
-// the quoted path followed by BackgroundFlag, as Windows parses it.
-func RunValue(exe string) string { return `"` + exe + `" ` + BackgroundFlag }
+// RunValue is the data of the Run value that runs cmd: the quoted program
+// path followed by the arguments (none for the helper program,
+// BackgroundFlag for the main program), as Windows parses it.
+func RunValue(cmd []string) string {
+	return strings.Join(append([]string{`"` + cmd[0] + `"`}, cmd[1:]...), " ")
+}
 
 // parseRunValue splits a Run value's data into the program and its
 // arguments: a quoted program path, or an unquoted one up to the first
@@ -66,17 +69,17 @@ func (r *runKey) location() string {
 
 func (r *runKey) describe() string { return "Registry " + r.location() }
 
-func (r *runKey) checkExecutable(exe string) error {
+func (r *runKey) checkCommand(cmd []string) error {
 	switch {
-	case strings.Contains(exe, `"`):
-		return unusablePath(exe, "the path contains a double quote")
-	case utf8.RuneCountInString(RunValue(exe)) > maxRunCommand:
-		return unusablePath(exe, "the start-up command would be longer than the 260 characters Windows runs")
+	case strings.Contains(cmd[0], `"`):
+		return unusablePath(cmd[0], "the path contains a double quote")
+	case utf8.RuneCountInString(RunValue(cmd)) > maxRunCommand:
+		return unusablePath(cmd[0], "the start-up command would be longer than the 260 characters Windows runs")
 	}
 	return nil
 }
 
-func (r *runKey) status(exe string) (Status, error) {
+func (r *runKey) status(want []string) (Status, error) {
 	st := Status{Location: r.location()}
 	data, found, err := r.reg.stringValue(runKeyPath, r.name)
 	if err != nil {
@@ -88,7 +91,7 @@ func (r *runKey) status(exe string) (Status, error) {
 	st.Installed = true
 	st.Command = parseRunValue(data)
 	// Windows paths ignore case.
-	st.Current = sameCommand(st.Command, []string{exe, BackgroundFlag}, true)
+	st.Current = sameCommand(st.Command, want, true)
 	st.DisabledOutside, err = r.disabledOutside()
 	if err != nil {
 		return st, readFailed(`HKEY_CURRENT_USER\`+approvedKeyPath, err)
@@ -104,8 +107,8 @@ func (r *runKey) disabledOutside() (bool, error) {
 	return flags[0]&1 == 1, nil
 }
 
-func (r *runKey) enable(exe string) error {
-	want := RunValue(exe)
+func (r *runKey) enable(cmd []string) error {
+	want := RunValue(cmd)
 	have, found, err := r.reg.stringValue(runKeyPath, r.name)
 	if err != nil {
 		return readFailed(r.location(), err)

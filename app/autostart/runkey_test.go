@@ -10,7 +10,7 @@ import (
 const winExe = `C:\Program Files\Outlook Connect\outlook-connect.exe`
 
 func TestRunValueAsData(t *testing.T) {
-	if got, want := RunValue(winExe), `"C:\Program Files\Outlook Connect\outlook-connect.exe" --background`; got != want {
+	if got, want := RunValue([]string{winExe, BackgroundFlag}), `"C:\Program Files\Outlook Connect\outlook-connect.exe" --background`; got != want {
 		t.Errorf("RunValue = %s, want %s", got, want)
 	}
 	// The NSIS uninstaller deletes exactly this value name.
@@ -24,7 +24,7 @@ func TestRunValueAsData(t *testing.T) {
 
 func TestParseRunValue(t *testing.T) {
 	for in, want := range map[string][]string{
-		RunValue(winExe):                       {winExe, "--background"},
+		RunValue([]string{winExe, BackgroundFlag}): {winExe, "--background"},
 		`"C:\a b\x.exe"`:                       {`C:\a b\x.exe`},
 		`C:\x.exe --background`:                {`C:\x.exe`, "--background"},
 		`  "C:\x.exe"   --background  --other`: {`C:\x.exe`, "--background", "--other"},
@@ -55,7 +55,7 @@ func TestWindowsEnableWritesTheRunValue(t *testing.T) {
 	if err := en.Enable(); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{regKey(runKeyPath, "Outlook Connect"): RunValue(en.Executable())}
+	want := map[string]string{regKey(runKeyPath, "Outlook Connect"): RunValue(en.Command())}
 	if !reflect.DeepEqual(reg.strs, want) {
 		t.Errorf("registry = %q, want %q", reg.strs, want)
 	}
@@ -73,11 +73,11 @@ func TestWindowsEnableWritesTheRunValue(t *testing.T) {
 
 func TestWindowsCurrentIgnoresCaseAndMovedPathIsRewritten(t *testing.T) {
 	en, reg := windowsEntry(t, "outlook-connect.exe")
-	reg.strs[regKey(runKeyPath, "Outlook Connect")] = RunValue(strings.ToUpper(en.Executable()))
+	reg.strs[regKey(runKeyPath, "Outlook Connect")] = RunValue([]string{strings.ToUpper(en.Executable()), BackgroundFlag})
 	if st, _ := en.Status(); !st.Current {
 		t.Error("Windows paths ignore case: the value is current")
 	}
-	reg.strs[regKey(runKeyPath, "Outlook Connect")] = RunValue(`C:\Old\outlook-connect.exe`)
+	reg.strs[regKey(runKeyPath, "Outlook Connect")] = RunValue([]string{`C:\Old\outlook-connect.exe`, BackgroundFlag})
 	st, _ := en.Status()
 	if !st.Installed || st.Current || st.Command[0] != `C:\Old\outlook-connect.exe` {
 		t.Fatalf("Status of a moved program = %+v", st)
@@ -85,7 +85,7 @@ func TestWindowsCurrentIgnoresCaseAndMovedPathIsRewritten(t *testing.T) {
 	if err := en.Enable(); err != nil {
 		t.Fatal(err)
 	}
-	if got := reg.strs[regKey(runKeyPath, "Outlook Connect")]; got != RunValue(en.Executable()) {
+	if got := reg.strs[regKey(runKeyPath, "Outlook Connect")]; got != RunValue(en.Command()) {
 		t.Errorf("value = %s after Enable", got)
 	}
 }
@@ -171,17 +171,17 @@ func TestWindowsRefusesPathsItCannotRun(t *testing.T) {
 	wantCode(t, en.Enable(), CodeUnusablePath)
 
 	r := &runKey{}
-	if err := r.checkExecutable(`C:\a"b\x.exe`); err == nil {
+	if err := r.checkCommand([]string{`C:\a"b\x.exe`, BackgroundFlag}); err == nil {
 		t.Error("a quote cannot be expressed in a Run value")
 	}
-	if err := r.checkExecutable(winExe); err != nil {
+	if err := r.checkCommand([]string{winExe, BackgroundFlag}); err != nil {
 		t.Errorf("a usual path: %v", err)
 	}
-	exact := `C:\` + strings.Repeat("d", maxRunCommand-len(RunValue(`C:\`))) // exactly 260
-	if err := r.checkExecutable(exact); err != nil || len(RunValue(exact)) != maxRunCommand {
-		t.Errorf("a %d-character command is allowed: %v", len(RunValue(exact)), err)
+	exact := `C:\` + strings.Repeat("d", maxRunCommand-len(RunValue([]string{`C:\`, BackgroundFlag}))) // exactly 260
+	if err := r.checkCommand([]string{exact, BackgroundFlag}); err != nil || len(RunValue([]string{exact, BackgroundFlag})) != maxRunCommand {
+		t.Errorf("a %d-character command is allowed: %v", len(RunValue([]string{exact, BackgroundFlag})), err)
 	}
-	if err := r.checkExecutable(exact + "d"); err == nil {
+	if err := r.checkCommand([]string{exact + "d", BackgroundFlag}); err == nil {
 		t.Error("a 261-character command is not")
 	}
 }

@@ -67,17 +67,17 @@ func newXDG(opts Options, e env) (*xdg, error) {
 
 func (x *xdg) describe() string { return "XDG autostart entry " + x.path }
 
-// checkExecutable refuses a '%' in the program path: the spec writes it as
+// checkCommand refuses a '%' in the program path: the spec writes it as
 // "%%", but GLib (gnome-session, gio) looks the program up before undoing
 // that, finds no such file, and skips the entry.
-func (x *xdg) checkExecutable(exe string) error {
-	if strings.Contains(exe, "%") {
-		return unusablePath(exe, "the path contains '%', which GNOME's login start-up cannot handle")
+func (x *xdg) checkCommand(cmd []string) error {
+	if strings.Contains(cmd[0], "%") {
+		return unusablePath(cmd[0], "the path contains '%', which GNOME's login start-up cannot handle")
 	}
 	return nil
 }
 
-func (x *xdg) status(exe string) (Status, error) {
+func (x *xdg) status(want []string) (Status, error) {
 	st := Status{Location: x.path}
 	raw, err := os.ReadFile(x.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -95,7 +95,7 @@ func (x *xdg) status(exe string) (Status, error) {
 	st.DisabledOutside = keys["Hidden"] == "true" || keys["X-GNOME-Autostart-enabled"] == "false"
 	if cmd, err := splitExec(keys["Exec"]); err == nil {
 		st.Command = cmd
-		st.Current = sameCommand(cmd, []string{exe, BackgroundFlag}, false)
+		st.Current = sameCommand(cmd, want, false)
 	}
 	return st, nil
 }
@@ -112,8 +112,8 @@ func (x *xdg) readSystem() ([]byte, string, error) {
 	return nil, "", nil
 }
 
-func (x *xdg) enable(exe string) error {
-	want := []byte(x.desktopEntry(exe, false))
+func (x *xdg) enable(cmd []string) error {
+	want := []byte(x.desktopEntry(cmd, false))
 	if have, err := os.ReadFile(x.path); err == nil && bytes.Equal(have, want) {
 		return nil
 	}
@@ -138,19 +138,18 @@ func (x *xdg) disable() error {
 		return nil
 	}
 	keys := parseDesktopEntry(sys)
-	exec, _ := splitExec(keys["Exec"])
-	exe := DefaultAppID
-	if len(exec) > 0 {
-		exe = exec[0]
+	exec, err := splitExec(keys["Exec"])
+	if err != nil {
+		exec = []string{DefaultAppID}
 	}
-	if err := store.WriteFileAtomic(x.path, []byte(x.desktopEntry(exe, true))); err != nil {
+	if err := store.WriteFileAtomic(x.path, []byte(x.desktopEntry(exec, true))); err != nil {
 		return removeFailed(x.path, err)
 	}
 	return nil
 }
 
-// desktopEntry renders the file. hidden writes the mask form.
-func (x *xdg) desktopEntry(exe string, hidden bool) string {
+// desktopEntry renders the file that runs cmd. hidden writes the mask form.
+func (x *xdg) desktopEntry(cmd []string, hidden bool) string {
 	var b strings.Builder
 	line := func(k, v string) { b.WriteString(k + "=" + v + "\n") }
 	b.WriteString("# Written by " + escapeComment(x.name) + ": starts its background helper when you log in.\n")
@@ -160,11 +159,11 @@ func (x *xdg) desktopEntry(exe string, hidden bool) string {
 	line("Version", "1.4")
 	line("Name", escapeValue(x.name))
 	line("Comment", escapeValue(x.comment))
-	line("Exec", escapeValue(joinExec([]string{exe, BackgroundFlag})))
+	line("Exec", escapeValue(joinExec(cmd)))
 	// TryExec makes an entry left behind by an uninstall inert: the
 	// desktop skips it when the program is gone.
-	if filepath.IsAbs(exe) {
-		line("TryExec", escapeValue(exe))
+	if filepath.IsAbs(cmd[0]) {
+		line("TryExec", escapeValue(cmd[0]))
 	}
 	line("Icon", escapeValue(x.appID))
 	line("Terminal", "false")

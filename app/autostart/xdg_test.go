@@ -254,7 +254,7 @@ func TestLinuxSystemWideEntryIsMasked(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(sysFile), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(sysFile, []byte(en.b.(*xdg).desktopEntry(exe, false)), 0o644); err != nil {
+	if err := os.WriteFile(sysFile, []byte(en.b.(*xdg).desktopEntry([]string{exe, BackgroundFlag}, false)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := en.Status()
@@ -389,7 +389,7 @@ func FuzzExecRoundTrip(f *testing.F) {
 		if !utf8.ValidString(exe) || strings.ContainsFunc(exe, isControl) {
 			return
 		}
-		keys := parseDesktopEntry([]byte(x.desktopEntry(exe, false)))
+		keys := parseDesktopEntry([]byte(x.desktopEntry([]string{exe, BackgroundFlag}, false)))
 		argv, err := splitExec(keys["Exec"])
 		if err != nil || !reflect.DeepEqual(argv, []string{exe, BackgroundFlag}) {
 			t.Fatalf("%q → Exec=%q → %q, %v", exe, keys["Exec"], argv, err)

@@ -26,6 +26,9 @@ Unicode true
 ## wails_tools.nsh is rewritten by every `wails build -nsis` (gitignored). To run makensis by hand
 ## after one such build (this is what scripts/package.sh does, with the signed exe):
 ##   makensis -DARG_WAILS_AMD64_BINARY=/abs/path/outlook-connect.exe -DINFO_PRODUCTVERSION=1.2.3 project.nsi
+## with the background helper program, outlook-connect-background.exe (scripts/build-helper.sh),
+## in the same folder as outlook-connect.exe: it is installed next to it (OC_HELPER_BINARY
+## overrides where it is taken from).
 ## Optional defines: OC_OUTFILE (installer path); OC_VERSION (full version, e.g. 1.2.0-rc.1: shown
 ## in "Installed apps"); OC_FILE_VERSION (four numbers, distinct for every release candidate, see
 ## scripts/version.sh --file); and, for the signed uninstaller (scripts/windows-installers.sh):
@@ -39,6 +42,9 @@ Unicode true
 !define INFO_PROJECTNAME    "outlook-connect"
 !define INFO_PRODUCTNAME    "Outlook Connect"
 !define PRODUCT_EXECUTABLE  "outlook-connect.exe"
+## The background helper program (issue 14): what the start-at-login entry runs. The app finds
+## it next to ${PRODUCT_EXECUTABLE}; without it the app runs "${PRODUCT_EXECUTABLE} --background".
+!define HELPER_EXECUTABLE   "outlook-connect-background.exe"
 !define UNINST_KEY_NAME     "Outlook Connect"
 ## Settings and logs folder of the app (os.UserConfigDir()/outlook-connect), removed by /PURGE.
 !define APP_CONFIG_DIRNAME  "outlook-connect"
@@ -62,6 +68,13 @@ Unicode true
 ## UNINST_KEY, ARCH and the wails.* macros, unless already defined).
 ####
 !include "wails_tools.nsh"
+
+!ifndef OC_HELPER_BINARY
+  !searchreplace OC_HELPER_BINARY "${ARG_WAILS_AMD64_BINARY}" "${PRODUCT_EXECUTABLE}" "${HELPER_EXECUTABLE}"
+  !if "${OC_HELPER_BINARY}" == "${ARG_WAILS_AMD64_BINARY}"
+    !error "ARG_WAILS_AMD64_BINARY does not end in ${PRODUCT_EXECUTABLE}: define OC_HELPER_BINARY (the path of ${HELPER_EXECUTABLE})"
+  !endif
+!endif
 
 # Four numbers; a release candidate gets its own (1.2.0-rc.1 -> 1.2.0.3001, 1.2.0 -> 1.2.0.9000),
 # so tools that compare file versions see every build as distinct and in order.
@@ -151,10 +164,12 @@ InstallDirRegKey ${OC_ROOT} "${OC_DIR_KEY}" "InstallLocation"
 ShowInstDetails show
 ShowUninstDetails show
 
-# Stop the copies of Outlook Connect that run in this session (the window and the --background
-# helper), so their files can be replaced or removed: first politely (the window closes), then
-# the rest. Only this session: copies other people run on the same PC are never closed; if one
-# holds the files, oc.checkNotInUse stops with exit code 5 instead.
+# Stop the copies of Outlook Connect that run in this session (the window, the background helper
+# program, and a helper an older release started as "outlook-connect.exe --background"), so
+# their files can be replaced or removed: first politely (the window closes), then the rest. The
+# helper program goes last, and outright: it has no window to close, and a window closing in the
+# meantime may just have started it. Only this session: copies other people run on the same PC
+# are never closed; if one holds the files, oc.checkNotInUse stops with exit code 5 instead.
 !macro oc.stopApp
     System::Call 'kernel32::GetCurrentProcessId() i .r0'
     System::Call 'kernel32::ProcessIdToSessionId(i r0, *i .r1) i .r2'
@@ -169,15 +184,20 @@ ShowUninstDetails show
         ${If} $0 = 0
             Sleep 1000
         ${EndIf}
+        nsExec::Exec '"$SYSDIR\taskkill.exe" /F /FI "SESSION eq $1" /IM "${HELPER_EXECUTABLE}"'
+        Pop $0
+        ${If} $0 = 0
+            Sleep 1000
+        ${EndIf}
     ${EndIf}
 !macroend
 
-# A running exe cannot be opened for writing: if one still runs (another person's), say so and
-# stop with exit code 5 before anything is changed.
-!macro oc.checkNotInUse
-    ${If} ${FileExists} "$INSTDIR\${PRODUCT_EXECUTABLE}"
+# A running exe cannot be opened for writing: if one still runs (another person's window or
+# background helper), say so and stop with exit code 5 before anything is changed.
+!macro oc.checkFileNotInUse FILE
+    ${If} ${FileExists} "${FILE}"
         ClearErrors
-        FileOpen $0 "$INSTDIR\${PRODUCT_EXECUTABLE}" a
+        FileOpen $0 "${FILE}" a
         ${If} ${Errors}
             MessageBox MB_ICONSTOP|MB_OK "${INFO_PRODUCTNAME} is still running for another person signed in to this PC, so it cannot be changed now.$\r$\n$\r$\nAsk them to quit it (or to sign out), then try again." /SD IDOK
             SetErrorLevel 5
@@ -185,6 +205,11 @@ ShowUninstDetails show
         ${EndIf}
         FileClose $0
     ${EndIf}
+!macroend
+
+!macro oc.checkNotInUse
+    !insertmacro oc.checkFileNotInUse "$INSTDIR\${PRODUCT_EXECUTABLE}"
+    !insertmacro oc.checkFileNotInUse "$INSTDIR\${HELPER_EXECUTABLE}"
 !macroend
 
 # Microsoft Edge WebView2 Runtime (built into Windows 11). The bootstrapper downloads it; when
@@ -266,6 +291,7 @@ Section
     SetOutPath $INSTDIR
 
     !insertmacro wails.files
+    File "/oname=${HELPER_EXECUTABLE}" "${OC_HELPER_BINARY}"
 
     CreateShortcut "$SMPROGRAMS\${INFO_PRODUCTNAME}.lnk" "$INSTDIR\${PRODUCT_EXECUTABLE}"
     CreateShortCut "$DESKTOP\${INFO_PRODUCTNAME}.lnk" "$INSTDIR\${PRODUCT_EXECUTABLE}"
@@ -301,6 +327,7 @@ Section "uninstall"
     # Only what the installer put there: never RMDir /r $INSTDIR, which would wipe a folder the
     # user picked (e.g. "C:\Program Files") with everything in it.
     Delete "$INSTDIR\${PRODUCT_EXECUTABLE}"
+    Delete "$INSTDIR\${HELPER_EXECUTABLE}"
     !insertmacro wails.unassociateFiles
     !insertmacro wails.unassociateCustomProtocols
     Delete "$SMPROGRAMS\${INFO_PRODUCTNAME}.lnk"
