@@ -750,6 +750,12 @@ func TestSystemHostByBuild(t *testing.T) {
 				if tc.want == "refuse" || hh.startHelpers != (tc.want == "real+helper") {
 					t.Fatalf("%+v, want %s", hh, tc.want)
 				}
+				// An e2e run's binary may sit in a checkout under /tmp
+				// (CI's clean clone): its entry is written all the same.
+				// A release build in a temporary folder is refused.
+				if hh.allowTemporary != tc.dev {
+					t.Errorf("allowTemporary = %v for dev=%v", hh.allowTemporary, tc.dev)
+				}
 			}
 		})
 	}

@@ -71,7 +71,7 @@ func systemHostFor(lookupEnv func(string) (string, bool), devBuild bool) host {
 	if devBuild && !isE2ERun(lookupEnv) {
 		return refusingHost{p: devBuildProblem("a development build (wails dev, or the dev build tag)")}
 	}
-	h := &systemHost{startHelpers: true}
+	h := &systemHost{startHelpers: true, allowTemporary: devBuild}
 	if devBuild {
 		v, _ := lookupEnv(helperStartEnv)
 		h.startHelpers = v == "1"
@@ -88,6 +88,9 @@ func isE2ERun(lookupEnv func(string) (string, bool)) bool {
 // systemHost is the computer's real start-at-login entry and processes.
 type systemHost struct {
 	startHelpers bool
+	// allowTemporary: an e2e run's dev build may live in a checkout under
+	// /tmp; its entry is written anyway (the run's home is thrown away).
+	allowTemporary bool
 
 	once  sync.Once
 	entry *autostart.Entry
@@ -95,7 +98,9 @@ type systemHost struct {
 }
 
 func (h *systemHost) autostart() (*autostart.Entry, error) {
-	h.once.Do(func() { h.entry, h.err = autostart.New(autostart.Options{}) })
+	h.once.Do(func() {
+		h.entry, h.err = autostart.New(autostart.Options{AllowTemporaryExecutable: h.allowTemporary})
+	})
 	return h.entry, h.err
 }
 
