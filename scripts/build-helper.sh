@@ -27,6 +27,25 @@ ldflags="-X main.version=$version -w -s"
 
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 mkdir -p "$(dirname "$out")"
+
+# Windows: a version resource, icon and manifest like the main program's
+# (Wails makes those from build/windows/info.json), so Task Manager's
+# start-up list and process list show "Outlook Connect background helper"
+# with the app's icon and publisher, not a bare file name. go-winres
+# writes a .syso that go build links from the package folder; it is
+# removed again so the tree stays clean.
+syso=""
+if [ "$goos" = windows ]; then
+  # shellcheck source=scripts/lib.sh
+  . "$ROOT/scripts/lib.sh"
+  need_go_tool go-winres "github.com/tc-hib/go-winres@${GO_WINRES_VERSION}"
+  syso="$ROOT/cmd/outlook-connect-background/rsrc_windows_$goarch.syso"
+  trap 'rm -f "$syso"' EXIT
+  "$TOOLS_BIN/go-winres" make --in "$ROOT/build/windows/helper-winres.json" \
+    --out "${syso%_windows_"$goarch".syso}" --arch "$goarch" \
+    --product-version "$version" --file-version "$(VERSION="$version" bash "$ROOT/scripts/version.sh" --file)"
+  [ -s "$syso" ] || { echo "build-helper.sh: go-winres produced no $syso" >&2; exit 1; }
+fi
 (cd "$ROOT" && CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" \
   go build -trimpath -tags production -ldflags "$ldflags" -o "$out" ./cmd/outlook-connect-background)
 [ -s "$out" ] || { echo "build-helper.sh: go build produced no $out" >&2; exit 1; }

@@ -403,6 +403,19 @@ if [ "${SKIP_WINDOWS:-}" != 1 ] && [ -s "$EXE" ]; then
   # GUI subsystem: started at login from the Run key, a console program would open a window.
   check "helper $HELPER.exe: PE32+ executable (GUI) x86-64" bash -c "file -b '$WIN_HELPER' | grep -q '^PE32+ executable (GUI) x86-64'"
   check "helper $HELPER.exe carries version $VERSION_FULL (-X main.version)" bash -c "strings '$WIN_HELPER' | grep -qF '$VERSION_FULL'"
+  # Its own version resource, icon and manifest (scripts/build-helper.sh, go-winres): Task
+  # Manager's start-up and process lists name it and its publisher instead of a bare file name.
+  check "helper ProductVersion = $VERSION_FULL" test "$(vs_value "$WIN_HELPER" ProductVersion)" = "$VERSION_FULL"
+  check "helper FileVersion = $FILE_VERSION" test "$(vs_value "$WIN_HELPER" FileVersion)" = "$FILE_VERSION"
+  check "helper fixed file version = $FILE_VERSION" test "$(fixed_file_version "$WIN_HELPER")" = "$FILE_VERSION"
+  check "helper FileDescription = $PRODUCT_NAME background helper" test "$(vs_value "$WIN_HELPER" FileDescription)" = "$PRODUCT_NAME background helper"
+  check "helper OriginalFilename = $HELPER.exe" test "$(vs_value "$WIN_HELPER" OriginalFilename)" = "$HELPER.exe"
+  for key in ProductName CompanyName LegalCopyright; do
+    check "helper $key is the exe's" test "$(vs_value "$WIN_HELPER" "$key")" = "$(vs_value "$EXE" "$key")"
+  done
+  check "helper has an icon group resource" bash -c "strings -el -n 3 '$WIN_HELPER' | grep -qx APP"
+  check "helper manifest identity ai.outlookconnect.background, asInvoker" bash -c \
+    "strings '$WIN_HELPER' | grep -q 'name=\"ai.outlookconnect.background\"' && strings '$WIN_HELPER' | grep -q 'asInvoker'"
   check "exe ProductVersion = $VERSION_FULL" test "$(vs_value "$EXE" ProductVersion)" = "$VERSION_FULL"
   check "exe FileVersion = $FILE_VERSION" test "$(vs_value "$EXE" FileVersion)" = "$FILE_VERSION"
   check "exe fixed file version = $FILE_VERSION" test "$(fixed_file_version "$EXE")" = "$FILE_VERSION"
