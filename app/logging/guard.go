@@ -145,6 +145,26 @@ func IsSecretKey(key string) bool {
 	return false
 }
 
+// measureSuffixes end a key that names a size or count, not a value.
+var measureSuffixes = []string{"bytes", "len", "length", "count", "size"}
+
+// isMeasure: an integer under a key ending in a measure (refresh_token_bytes)
+// says how big a secret is, which support needs (keychains limit item
+// sizes) and which gives nothing of the secret away. Only integers: text
+// under such a key could be the secret itself.
+func isMeasure(key string, v slog.Value) bool {
+	if v.Kind() != slog.KindInt64 && v.Kind() != slog.KindUint64 {
+		return false
+	}
+	k := strings.ToLower(key)
+	for _, suffix := range measureSuffixes {
+		if strings.HasSuffix(k, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 // cleanAttr redacts by key and scrubs registered secrets from values.
 func (g *Guard) cleanAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
@@ -157,6 +177,9 @@ func (g *Guard) cleanAttr(a slog.Attr) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(cleaned...)}
 	}
 	if IsSecretKey(a.Key) {
+		if isMeasure(a.Key, v) {
+			return slog.Attr{Key: a.Key, Value: v}
+		}
 		if v.Kind() == slog.KindString && v.String() == "" {
 			return slog.String(a.Key, "")
 		}

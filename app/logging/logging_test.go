@@ -184,6 +184,45 @@ func TestIsSecretKey(t *testing.T) {
 	}
 }
 
+// A size or count of a secret is support information, not the secret: an
+// integer under a secret-looking key that names a measure (refresh_token_bytes)
+// is kept. Anything else under such a key is still redacted, including a
+// number that is not a measure (a one-time code) and a measure key holding
+// text.
+func TestGuardKeepsMeasuresOfSecrets(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := slog.New(NewGuard().Handler(slog.NewJSONHandler(&buf, nil)))
+	log.Info("sizes",
+		"refresh_token_bytes", 1234,
+		"token_count", uint(3),
+		"client_secret_length", 40,
+		"refresh_token_bytes_text", refreshToken,
+		"refresh_token_size", refreshToken,
+		"otp", 123456,
+		"token", 987654,
+		"token_bytes_ok", true)
+	var entry map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &entry); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"refresh_token_bytes":      float64(1234),
+		"token_count":              float64(3),
+		"client_secret_length":     float64(40),
+		"refresh_token_bytes_text": Redacted,
+		"refresh_token_size":       Redacted,
+		"otp":                      Redacted,
+		"token":                    Redacted,
+		"token_bytes_ok":           Redacted,
+	}
+	for k, v := range want {
+		if entry[k] != v {
+			t.Errorf("%s = %v, want %v", k, entry[k], v)
+		}
+	}
+}
+
 func TestScanForSecrets(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -317,7 +317,7 @@ func TestRefreshTokenSizeIsLoggedAsANumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `"refresh_bytes":` + strconv.Itoa(len(res.RefreshToken))
+	want := `"refresh_token_bytes":` + strconv.Itoa(len(res.RefreshToken))
 	if !strings.Contains(logs.String(), want) {
 		t.Errorf("logs lack %s:\n%s", want, logs.String())
 	}
