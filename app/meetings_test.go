@@ -16,6 +16,7 @@ import (
 
 	"github.com/outlookconnect/outlook-connect/app/config"
 	"github.com/outlookconnect/outlook-connect/app/connect"
+	"github.com/outlookconnect/outlook-connect/app/demo"
 	"github.com/outlookconnect/outlook-connect/app/demo/recallapi"
 	"github.com/outlookconnect/outlook-connect/app/meetings"
 )
@@ -382,12 +383,12 @@ func TestUnusableBotNameIsASetupProblem(t *testing.T) {
 	}
 }
 
-// WindowFocused reaches the meetings too: once the Service's focus gap
-// (half a sync interval) has passed, a focus lists the events again; a
-// second focus right after does not.
-func TestWindowFocusedSyncsTheMeetings(t *testing.T) {
-	checkNoLeaks(t)
-	var ahead atomic.Int64 // how far the meetings clock runs ahead
+// connectedWithMeetingsClock is an app connected to a fresh demo world
+// whose meetings clock runs ahead of the real one by what the returned
+// counter holds (nanoseconds), so a test can pass the sync intervals.
+func connectedWithMeetingsClock(t *testing.T) (*App, *demo.Services, *atomic.Int64) {
+	t.Helper()
+	ahead := new(atomic.Int64)
 	prev := meetingsNow
 	meetingsNow = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	t.Cleanup(func() { meetingsNow = prev })
@@ -396,6 +397,15 @@ func TestWindowFocusedSyncsTheMeetings(t *testing.T) {
 	st, _ := a.Connect()
 	browseSignIn(t, st)
 	waitForCalendarStatus(t, a, "connected")
+	return a, svc, ahead
+}
+
+// WindowFocused reaches the meetings too: once the Service's focus gap
+// (half a sync interval) has passed, a focus lists the events again; a
+// second focus right after does not.
+func TestWindowFocusedSyncsTheMeetings(t *testing.T) {
+	checkNoLeaks(t)
+	a, svc, ahead := connectedWithMeetingsClock(t)
 	waitForMeetings(t, a, "the first sync", func(v meetings.View) bool { return v.Phase == meetings.PhaseReady && !v.Syncing })
 	lists := func() int {
 		n := 0
@@ -433,15 +443,7 @@ func TestWindowFocusedSyncsTheMeetings(t *testing.T) {
 // process's budget of every 429 as it arrives.
 func TestEvery429ReachesTheBudget(t *testing.T) {
 	checkNoLeaks(t)
-	var ahead atomic.Int64 // how far the meetings clock runs ahead
-	prev := meetingsNow
-	meetingsNow = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
-	t.Cleanup(func() { meetingsNow = prev })
-	svc := startDemo(t)
-	a, _ := configuredApp(t, svc)
-	st, _ := a.Connect()
-	browseSignIn(t, st)
-	waitForCalendarStatus(t, a, "connected")
+	a, svc, ahead := connectedWithMeetingsClock(t)
 	waitForMeetings(t, a, "the first sync", func(v meetings.View) bool { return v.Phase == meetings.PhaseReady })
 	budget := a.current().base.budget
 	base := budget.SyncInterval()

@@ -134,6 +134,18 @@ func assertNoSecrets(t *testing.T, v any) {
 	}
 }
 
+// connectedCalendar registers pat@contoso.example's calendar and waits
+// until the fake has finished connecting it.
+func connectedCalendar(t *testing.T, e *env) Registered {
+	t.Helper()
+	cal, err := e.client.Register(context.Background(), register("pat@contoso.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitConnected(t, e, cal.ID)
+	return cal
+}
+
 func waitConnected(t *testing.T, e *env, id string) Calendar {
 	t.Helper()
 	for i := 0; i < 2000; i++ {
@@ -344,11 +356,7 @@ func TestListEventsOverManyPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, recallapi.Options{EventsPerCalendar: 1100})
 	ctx := context.Background()
-	cal, err := e.client.Register(ctx, register("pat@contoso.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitConnected(t, e, cal.ID)
+	cal := connectedCalendar(t, e)
 
 	events, err := e.client.ListEvents(ctx, EventFilter{CalendarID: cal.ID})
 	if err != nil {
@@ -473,11 +481,7 @@ func TestBots(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, recallapi.Options{})
 	ctx := context.Background()
-	cal, err := e.client.Register(ctx, register("pat@contoso.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitConnected(t, e, cal.ID)
+	cal := connectedCalendar(t, e)
 	evs := upcoming(t, e, cal.ID)
 
 	got, err := e.client.ScheduleBot(ctx, evs[0], BotRequest{})
@@ -825,11 +829,7 @@ func TestFreshIdempotencyKeyAfter507(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, recallapi.Options{})
 	ctx := context.Background()
-	cal, err := e.client.Register(ctx, register("pat@contoso.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitConnected(t, e, cal.ID)
+	cal := connectedCalendar(t, e)
 	ev := upcoming(t, e, cal.ID)[0]
 	path := eventsPath + ev.ID + "/bot/"
 

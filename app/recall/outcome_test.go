@@ -15,11 +15,7 @@ func TestOutcomeHelpers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, recallapi.Options{})
 	ctx := context.Background()
-	cal, err := e.client.Register(ctx, register("pat@contoso.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitConnected(t, e, cal.ID)
+	cal := connectedCalendar(t, e)
 	all, err := e.client.ListEvents(ctx, EventFilter{CalendarID: cal.ID})
 	if err != nil {
 		t.Fatal(err)
