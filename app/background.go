@@ -77,7 +77,9 @@ func RunBackground(ctx context.Context, opts Options) int {
 	return a.runBackground(ctx)
 }
 
-func (a *App) runBackground(ctx context.Context) int {
+func (a *App) runBackground(parent context.Context) int {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	a.lifeCtx = ctx
 	b := a.newBase()
 	a.mu.Lock()
@@ -86,7 +88,18 @@ func (a *App) runBackground(ctx context.Context) int {
 	close(a.ready)
 	defer b.logCloser.Close()
 	b.logger.Info("background.started", "version", a.opts.Version, "pid", os.Getpid(), "program", programName())
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		watchProgram(ctx, a.opts.host.program(), func() { cancel(errProgramRemoved) })
+	}()
 	code, why := a.helperLoop(ctx, b)
+	if errors.Is(context.Cause(ctx), errProgramRemoved) && parent.Err() == nil {
+		why = stopProgramRemoved
+		b.logger.Info("background.program_removed")
+	}
+	cancel(nil)
+	<-watching
 	b.logger.Info("background.stopped", "reason", why, "exit_code", code)
 	return code
 }
@@ -109,6 +122,8 @@ const (
 	stopNotConnected = "not_connected"
 	stopKeepOff      = "keep_scheduling_off"
 	stopUnusable     = "unusable"
+	// The app was uninstalled while the helper ran (programwatch.go).
+	stopProgramRemoved = "program_removed"
 )
 
 func (a *App) helperLoop(ctx context.Context, b *base) (int, string) {

@@ -39,6 +39,9 @@ import (
 type testHost struct {
 	home  string
 	entry loginEntry
+	// programFile is what program() reports: "" (nothing to watch)
+	// unless a test plays the app's own file.
+	programFile string
 
 	mu     sync.Mutex
 	starts int
@@ -79,6 +82,8 @@ func (h *testHost) startHelper() error {
 	return nil
 }
 
+func (h *testHost) program() string { return h.programFile }
+
 func (h *testHost) helperStarts() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -108,6 +113,12 @@ func (m *memoryEntry) Status() (autostart.Status, error) {
 
 func (m *memoryEntry) Enable() error  { m.mu.Lock(); m.on = true; m.mu.Unlock(); return nil }
 func (m *memoryEntry) Disable() error { m.mu.Lock(); m.on = false; m.mu.Unlock(); return nil }
+
+// logOf is the background helper's log in the config folder dir.
+func logOf(dir string) string {
+	data, _ := os.ReadFile(filepath.Join(dir, "logs", logging.BackgroundFileName))
+	return string(data)
+}
 
 // helperRun is a background helper running in this process.
 type helperRun struct {
@@ -486,6 +497,49 @@ func TestDisconnectInTheWindowEndsTheHelper(t *testing.T) {
 	}
 }
 
+// Uninstalled while the helper runs (apt remove, brew uninstall: package
+// managers stop no one's processes): the helper notices its program is
+// gone and stops, leaving the scheduler free and the calendar in Recall as
+// it was. The login entry stays: an upgrade that briefly removes the
+// program must not lose it, and a removed program's entry is skipped at
+// login (TryExec, a missing file).
+func TestHelperStopsWhenTheAppIsUninstalled(t *testing.T) {
+	c := afterAWindow(t)
+	interval, grace := programCheckInterval, programGrace
+	programCheckInterval, programGrace = 10*time.Millisecond, 10*time.Millisecond
+	t.Cleanup(func() { programCheckInterval, programGrace = interval, grace })
+	c.h.programFile = filepath.Join(t.TempDir(), "outlook-connect-background")
+	if err := os.WriteFile(c.h.programFile, []byte("#!/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	helper := startHelper(t, c.env, c.h)
+	waitForHolder(t, c.dir, schedlock.RoleBackground)
+	time.Sleep(10 * programCheckInterval) // a few checks with the program there
+	if r := holder(t, c.dir); r != schedlock.RoleBackground {
+		t.Fatalf("the helper stopped while its program was there (holder %q)", r)
+	}
+
+	if err := os.Remove(c.h.programFile); err != nil {
+		t.Fatal(err)
+	}
+	if code := helper.exited(t, "its program was removed"); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	log := logOf(c.dir)
+	if !strings.Contains(log, `"msg":"background.program_removed"`) || !strings.Contains(log, `"reason":"program_removed"`) {
+		t.Errorf("the log does not say why the helper stopped:\n%s", log)
+	}
+	if r := holder(t, c.dir); r != "" {
+		t.Errorf("the scheduler is still held by %q", r)
+	}
+	if !c.h.status(t).Installed {
+		t.Error("the login entry was removed")
+	}
+	if n := len(c.svc.Recall.Calendars()); n != 1 {
+		t.Errorf("%d calendars in Recall, want the one connected", n)
+	}
+}
+
 // The start-at-login entry follows the switch and the connection: written
 // on connecting, removed and written again with the switch, repaired when
 // it points at another copy of the program, left off when the computer's
@@ -625,10 +679,6 @@ func TestDemoModeLeavesStartUpAlone(t *testing.T) {
 func TestHelperExitsWhenThereIsNothingToDo(t *testing.T) {
 	checkNoLeaks(t)
 	service := requireKeychain(t)
-	logOf := func(dir string) string {
-		data, _ := os.ReadFile(filepath.Join(dir, "logs", logging.BackgroundFileName))
-		return string(data)
-	}
 	run := func(t *testing.T, env map[string]string, h *testHost) int {
 		t.Helper()
 		return startHelper(t, env, h).exited(t, "there is nothing to do")

@@ -21,6 +21,18 @@ type host interface {
 	// to this one, else "<program> --background") detached from this
 	// process, so that it outlives the window.
 	startHelper() error
+	// program is the file this process runs from, which the helper
+	// watches so that it stops once the app is uninstalled ("" for none).
+	program() string
+}
+
+// runningProgram is os.Executable, or "" when the system cannot say.
+func runningProgram() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return exe
 }
 
 // loginEntry is *autostart.Entry as the app uses it.
@@ -104,6 +116,8 @@ func (h *systemHost) autostart() (*autostart.Entry, error) {
 	return h.entry, h.err
 }
 
+func (h *systemHost) program() string { return runningProgram() }
+
 func (h *systemHost) loginEntry() (loginEntry, error) {
 	e, err := h.autostart()
 	if err != nil {
@@ -149,6 +163,7 @@ type refusingHost struct{ p *problem.Problem }
 
 func (h refusingHost) loginEntry() (loginEntry, error) { return refusingEntry(h), nil }
 func (h refusingHost) startHelper() error              { return errHelperNotWanted }
+func (h refusingHost) program() string                 { return runningProgram() }
 
 type refusingEntry refusingHost
 
