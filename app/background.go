@@ -107,11 +107,10 @@ func (a *App) runBackground(parent context.Context) int {
 // programName is this program's file name, for the log: the helper
 // program, or the main program started with --background.
 func programName() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return "unknown"
+	if exe := runningProgram(); exe != "" {
+		return filepath.Base(exe)
 	}
-	return filepath.Base(exe)
+	return "unknown"
 }
 
 // Why the helper stopped, for its log.

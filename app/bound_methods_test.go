@@ -28,11 +28,7 @@ import (
 // (as an admin would point it at Microsoft and Recall).
 func startFakes(t *testing.T) *demo.Services {
 	t.Helper()
-	svc, err := demo.Start(demo.Options{ConnectDelay: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = svc.Close() })
+	svc := startDemo(t)
 	svc.Identity.Faults().SetAutoAccept(true)
 	return svc
 }
